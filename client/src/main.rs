@@ -1,0 +1,3 @@
+//! `tocsin`: the command-line client.
+
+fn main() {}

@@ -1,0 +1,3 @@
+//! `tocsin-node`: runs one organisation's node.
+
+fn main() {}

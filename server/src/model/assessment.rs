@@ -1,0 +1,426 @@
+//! Assessments against the Framework of Analysis, and their versioned life:
+//! `draft → in_review → published → superseded`.
+
+use chrono::{DateTime, NaiveDate, Utc};
+use serde::{Deserialize, Serialize};
+use std::collections::BTreeSet;
+use std::fmt;
+
+use crate::model::ValidationError;
+use crate::model::marking::Tlp;
+use crate::model::reference::ReferenceData;
+use crate::model::situation::{SituationSpec, check_text};
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum FactorLevel {
+    NotAssessed,
+    Absent,
+    Low,
+    Medium,
+    High,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum OverallRisk {
+    Low,
+    Moderate,
+    High,
+    VeryHigh,
+}
+
+impl OverallRisk {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            OverallRisk::Low => "low",
+            OverallRisk::Moderate => "moderate",
+            OverallRisk::High => "high",
+            OverallRisk::VeryHigh => "very_high",
+        }
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Trend {
+    Deteriorated,
+    Unchanged,
+    Improved,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Confidence {
+    Low,
+    Medium,
+    High,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum AssessmentStatus {
+    Draft,
+    InReview,
+    Published,
+    Superseded,
+}
+
+impl AssessmentStatus {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            AssessmentStatus::Draft => "draft",
+            AssessmentStatus::InReview => "in_review",
+            AssessmentStatus::Published => "published",
+            AssessmentStatus::Superseded => "superseded",
+        }
+    }
+}
+
+impl fmt::Display for AssessmentStatus {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+/// One risk factor's level and the indicators observed under it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct FactorAssessment {
+    pub factor: u8,
+    pub level: FactorLevel,
+    pub indicators: Vec<String>,
+    pub note: String,
+}
+
+/// Kinds of upcoming event that can trigger violence (Framework risk factor 8).
+pub const TRIGGER_KINDS: [&str; 8] = [
+    "election",
+    "census",
+    "referendum",
+    "commemoration",
+    "verdict",
+    "religious_event",
+    "security_operation",
+    "other",
+];
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Trigger {
+    pub kind: String,
+    pub description: String,
+    pub date: NaiveDate,
+}
+
+/// Where a finding came from. Local to the node: no federation message has a
+/// field for it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Source {
+    pub reference: String,
+    /// Admiralty reliability grade `A`–`F`, if graded.
+    pub reliability: Option<char>,
+    pub note: String,
+}
+
+/// Everything an author writes in an assessment.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct AssessmentContent {
+    pub situation: SituationSpec,
+    pub factors: Vec<FactorAssessment>,
+    pub overall_risk: OverallRisk,
+    pub ongoing: bool,
+    pub trend: Trend,
+    pub confidence: Confidence,
+    pub horizon_months: u32,
+    pub upcoming_triggers: Vec<Trigger>,
+    pub narrative: String,
+    pub response_options: Vec<String>,
+    pub sources: Vec<Source>,
+    pub tlp: Tlp,
+}
+
+const MAX_NARRATIVE: usize = 50_000;
+const MAX_NOTE: usize = 5_000;
+const MAX_ITEMS: usize = 100;
+const MAX_INDICATORS: usize = 40;
+
+impl AssessmentContent {
+    /// Validates against the Framework catalogue and the reference data. The
+    /// error names the field, e.g. `factors[1].indicators[0]`.
+    pub fn validate(&self, reference: &ReferenceData) -> Result<(), ValidationError> {
+        self.situation
+            .validate(reference)
+            .map_err(|e| e.under("situation"))?;
+        let mut seen = BTreeSet::new();
+        for (i, factor) in self.factors.iter().enumerate() {
+            let at = format!("factors[{i}]");
+            if reference.catalogue.factor(factor.factor).is_none() {
+                return Err(ValidationError::new(
+                    format!("{at}.factor"),
+                    format!(
+                        "unknown risk factor `{}` (the Framework has factors 1 to 14)",
+                        factor.factor
+                    ),
+                ));
+            }
+            if !seen.insert(factor.factor) {
+                return Err(ValidationError::new(
+                    format!("{at}.factor"),
+                    format!("risk factor `{}` assessed twice", factor.factor),
+                ));
+            }
+            if factor.indicators.len() > MAX_INDICATORS {
+                return Err(ValidationError::new(
+                    format!("{at}.indicators"),
+                    format!("at most {MAX_INDICATORS}"),
+                ));
+            }
+            if matches!(factor.level, FactorLevel::NotAssessed | FactorLevel::Absent)
+                && !factor.indicators.is_empty()
+            {
+                return Err(ValidationError::new(
+                    format!("{at}.indicators"),
+                    format!(
+                        "a factor at level `{}` cannot cite indicators",
+                        level_name(factor.level)
+                    ),
+                ));
+            }
+            let mut cited = BTreeSet::new();
+            for (j, code) in factor.indicators.iter().enumerate() {
+                let field = format!("{at}.indicators[{j}]");
+                reference
+                    .catalogue
+                    .check_indicator(factor.factor, code)
+                    .map_err(|m| ValidationError::new(&field, m))?;
+                if !cited.insert(code) {
+                    return Err(ValidationError::new(
+                        field,
+                        format!("indicator `{code}` cited twice"),
+                    ));
+                }
+            }
+            check_text(&format!("{at}.note"), &factor.note, 0, MAX_NOTE)?;
+        }
+        if !(1..=60).contains(&self.horizon_months) {
+            return Err(ValidationError::new(
+                "horizon_months",
+                format!("{} is out of range: between 1 and 60 months", self.horizon_months),
+            ));
+        }
+        if self.upcoming_triggers.len() > MAX_ITEMS {
+            return Err(ValidationError::new(
+                "upcoming_triggers",
+                format!("at most {MAX_ITEMS}"),
+            ));
+        }
+        for (i, trigger) in self.upcoming_triggers.iter().enumerate() {
+            if !TRIGGER_KINDS.contains(&trigger.kind.as_str()) {
+                return Err(ValidationError::new(
+                    format!("upcoming_triggers[{i}].kind"),
+                    format!(
+                        "unknown trigger kind `{}` (expected one of {})",
+                        trigger.kind,
+                        TRIGGER_KINDS.join(", ")
+                    ),
+                ));
+            }
+            check_text(
+                &format!("upcoming_triggers[{i}].description"),
+                &trigger.description,
+                1,
+                MAX_NOTE,
+            )?;
+        }
+        check_text("narrative", &self.narrative, 1, MAX_NARRATIVE)?;
+        if self.response_options.len() > MAX_ITEMS {
+            return Err(ValidationError::new(
+                "response_options",
+                format!("at most {MAX_ITEMS}"),
+            ));
+        }
+        for (i, option) in self.response_options.iter().enumerate() {
+            check_text(&format!("response_options[{i}]"), option, 1, MAX_NOTE)?;
+        }
+        if self.sources.len() > MAX_ITEMS {
+            return Err(ValidationError::new("sources", format!("at most {MAX_ITEMS}")));
+        }
+        for (i, source) in self.sources.iter().enumerate() {
+            check_text(&format!("sources[{i}].reference"), &source.reference, 1, MAX_NOTE)?;
+            if let Some(grade) = source.reliability
+                && !('A'..='F').contains(&grade)
+            {
+                return Err(ValidationError::new(
+                    format!("sources[{i}].reliability"),
+                    format!("`{grade}` is not a reliability grade (A to F)"),
+                ));
+            }
+            check_text(&format!("sources[{i}].note"), &source.note, 0, MAX_NOTE)?;
+        }
+        Ok(())
+    }
+
+    /// The highest level any factor was assessed at, if any was.
+    pub fn factor_level(&self, factor: u8) -> Option<FactorLevel> {
+        self.factors.iter().find(|f| f.factor == factor).map(|f| f.level)
+    }
+}
+
+fn level_name(level: FactorLevel) -> &'static str {
+    match level {
+        FactorLevel::NotAssessed => "not_assessed",
+        FactorLevel::Absent => "absent",
+        FactorLevel::Low => "low",
+        FactorLevel::Medium => "medium",
+        FactorLevel::High => "high",
+    }
+}
+
+/// One version of an assessment. A published version never changes again,
+/// except that it is marked superseded when a later version is published.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Assessment {
+    pub id: String,
+    pub version: u32,
+    pub status: AssessmentStatus,
+    pub content: AssessmentContent,
+    pub organisation: String,
+    pub author: String,
+    pub published_by: Option<String>,
+    pub created_at: DateTime<Utc>,
+    pub updated_at: DateTime<Utc>,
+    pub published_at: Option<DateTime<Utc>>,
+}
+
+/// An illegal step in an assessment's life.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum LifecycleError {
+    #[error("assessment `{id}` version {version} is {status}; only a {expected} version can be {action}")]
+    WrongStatus {
+        id: String,
+        version: u32,
+        status: AssessmentStatus,
+        expected: &'static str,
+        action: &'static str,
+    },
+    #[error("assessment `{id}` is at version {latest}, not {base}: fetch the latest version and revise that")]
+    StaleVersion { id: String, base: u32, latest: u32 },
+}
+
+impl Assessment {
+    /// Starts version 1 of a new assessment as a draft.
+    pub fn new_draft(
+        id: String,
+        content: AssessmentContent,
+        organisation: &str,
+        author: &str,
+        now: DateTime<Utc>,
+    ) -> Self {
+        Self {
+            id,
+            version: 1,
+            status: AssessmentStatus::Draft,
+            content,
+            organisation: organisation.to_owned(),
+            author: author.to_owned(),
+            published_by: None,
+            created_at: now,
+            updated_at: now,
+            published_at: None,
+        }
+    }
+
+    /// The situation key of this version's content.
+    pub fn situation_id(&self) -> String {
+        self.content.situation.key()
+    }
+
+    /// Revising the latest version `self` against `base`: a draft or a version
+    /// in review is rewritten in place (back to draft); a published version
+    /// yields a new draft version that supersedes it once published.
+    pub fn revise(
+        &self,
+        base: u32,
+        content: AssessmentContent,
+        author: &str,
+        now: DateTime<Utc>,
+    ) -> Result<Self, LifecycleError> {
+        if base != self.version {
+            return Err(LifecycleError::StaleVersion {
+                id: self.id.clone(),
+                base,
+                latest: self.version,
+            });
+        }
+        match self.status {
+            AssessmentStatus::Draft | AssessmentStatus::InReview => Ok(Self {
+                status: AssessmentStatus::Draft,
+                content,
+                updated_at: now,
+                ..self.clone()
+            }),
+            AssessmentStatus::Published => Ok(Self {
+                version: self.version + 1,
+                status: AssessmentStatus::Draft,
+                content,
+                author: author.to_owned(),
+                published_by: None,
+                created_at: now,
+                updated_at: now,
+                published_at: None,
+                ..self.clone()
+            }),
+            AssessmentStatus::Superseded => {
+                Err(self.wrong_status("draft, in-review or published", "revised"))
+            }
+        }
+    }
+
+    /// Sends a draft to review.
+    pub fn submit(&self, now: DateTime<Utc>) -> Result<Self, LifecycleError> {
+        if self.status != AssessmentStatus::Draft {
+            return Err(self.wrong_status("draft", "submitted for review"));
+        }
+        Ok(Self {
+            status: AssessmentStatus::InReview,
+            updated_at: now,
+            ..self.clone()
+        })
+    }
+
+    /// Publishes a version in review. The caller marks the previously
+    /// published version superseded in the same write.
+    pub fn publish(&self, reviewer: &str, now: DateTime<Utc>) -> Result<Self, LifecycleError> {
+        if self.status != AssessmentStatus::InReview {
+            return Err(self.wrong_status("in-review", "published"));
+        }
+        Ok(Self {
+            status: AssessmentStatus::Published,
+            published_by: Some(reviewer.to_owned()),
+            published_at: Some(now),
+            updated_at: now,
+            ..self.clone()
+        })
+    }
+
+    /// This published version, marked superseded by a later one.
+    pub fn supersede(&self, now: DateTime<Utc>) -> Result<Self, LifecycleError> {
+        if self.status != AssessmentStatus::Published {
+            return Err(self.wrong_status("published", "superseded"));
+        }
+        Ok(Self {
+            status: AssessmentStatus::Superseded,
+            updated_at: now,
+            ..self.clone()
+        })
+    }
+
+    fn wrong_status(&self, expected: &'static str, action: &'static str) -> LifecycleError {
+        LifecycleError::WrongStatus {
+            id: self.id.clone(),
+            version: self.version,
+            status: self.status,
+            expected,
+            action,
+        }
+    }
+}

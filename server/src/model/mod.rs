@@ -1,0 +1,16 @@
+//! The pure domain: reference data, situations, assessments, callers.
+//!
+//! Nothing here does I/O or knows about protobuf, sled, Cedar or tokio.
+
+pub mod assessment;
+pub mod caller;
+pub mod catalogue;
+pub mod geography;
+pub mod marking;
+pub mod membership;
+pub mod reference;
+pub mod situation;
+
+mod error;
+
+pub use error::ValidationError;

@@ -1,0 +1,1 @@
+//! Test harness: starts real nodes and a real OpenID provider for integration tests.
