@@ -85,10 +85,13 @@ impl fmt::Display for AssessmentStatus {
 
 /// One risk factor's level and the indicators observed under it.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
 pub struct FactorAssessment {
     pub factor: u8,
     pub level: FactorLevel,
+    #[serde(default)]
     pub indicators: Vec<String>,
+    #[serde(default)]
     pub note: String,
 }
 
@@ -105,6 +108,7 @@ pub const TRIGGER_KINDS: [&str; 8] = [
 ];
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
 pub struct Trigger {
     pub kind: String,
     pub description: String,
@@ -114,26 +118,34 @@ pub struct Trigger {
 /// Where a finding came from. Local to the node: no federation message has a
 /// field for it.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
 pub struct Source {
     pub reference: String,
     /// Admiralty reliability grade `A`–`F`, if graded.
+    #[serde(default)]
     pub reliability: Option<char>,
+    #[serde(default)]
     pub note: String,
 }
 
 /// Everything an author writes in an assessment.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
 pub struct AssessmentContent {
     pub situation: SituationSpec,
     pub factors: Vec<FactorAssessment>,
     pub overall_risk: OverallRisk,
+    #[serde(default)]
     pub ongoing: bool,
     pub trend: Trend,
     pub confidence: Confidence,
     pub horizon_months: u32,
+    #[serde(default)]
     pub upcoming_triggers: Vec<Trigger>,
     pub narrative: String,
+    #[serde(default)]
     pub response_options: Vec<String>,
+    #[serde(default)]
     pub sources: Vec<Source>,
     pub tlp: Tlp,
 }

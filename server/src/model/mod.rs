@@ -12,5 +12,7 @@ pub mod reference;
 pub mod situation;
 
 mod error;
+#[cfg(test)]
+pub(crate) mod fixtures;
 
 pub use error::ValidationError;

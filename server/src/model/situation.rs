@@ -70,6 +70,7 @@ pub const GROUP_BASES: [&str; 8] = [
 ];
 
 #[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
 pub struct ProtectedGroup {
     pub basis: String,
     pub label: String,
@@ -77,12 +78,16 @@ pub struct ProtectedGroup {
 
 /// What an author says a situation is.
 #[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
 pub struct SituationSpec {
     pub title: String,
     pub countries: Vec<String>,
+    #[serde(default)]
     pub admin1: Vec<String>,
+    #[serde(default)]
     pub admin2: Vec<String>,
     pub crimes_at_risk: BTreeSet<Crime>,
+    #[serde(default)]
     pub protected_groups: Vec<ProtectedGroup>,
 }
 

@@ -1,0 +1,11 @@
+//! The gRPC edge: the only code that knows tonic and the wire types. Each
+//! method converts its request, calls one domain operation and maps the
+//! error to a status.
+
+mod authn;
+mod convert;
+mod error;
+mod node_service;
+
+pub use authn::AuthnLayer;
+pub use node_service::NodeApi;

@@ -1,0 +1,193 @@
+//! Wiring: builds a node from its configuration, serves its API, and stops
+//! it cleanly. Start-up fails early, naming what is wrong; nothing is
+//! served until every check has passed.
+
+mod sample;
+
+use std::net::SocketAddr;
+use std::path::Path;
+use std::sync::Arc;
+
+use tocsin_proto::v1::node_service_server::NodeServiceServer;
+use tokio::net::TcpListener;
+use tokio::sync::oneshot;
+use tokio::task::JoinHandle;
+use tonic::transport::server::TcpIncoming;
+use tonic::transport::{Identity, Server, ServerTlsConfig};
+
+use crate::api::{AuthnLayer, NodeApi};
+use crate::assessments::Assessments;
+use crate::auth::{DevIssuer, DevIssuerSettings, OidcSettings, RunningDevIssuer, TokenVerifier};
+use crate::config::Config;
+use crate::model::reference::ReferenceData;
+use crate::policy::AccessPolicy;
+use crate::store::Store;
+use crate::tls::TlsIdentity;
+
+/// Largest request a client may send to the node API.
+const MAX_REQUEST_BYTES: usize = 4 * 1024 * 1024;
+
+/// Why a node could not start.
+#[derive(Debug, thiserror::Error)]
+pub enum StartError {
+    #[error("cannot create data directory `{path}`: {source}")]
+    DataDir { path: std::path::PathBuf, source: std::io::Error },
+    #[error("cannot read reference data file `{path}`: {source}")]
+    ReferenceFile { path: std::path::PathBuf, source: std::io::Error },
+    #[error("reference data: {0}")]
+    Reference(String),
+    #[error(transparent)]
+    Policy(#[from] crate::policy::PolicyError),
+    #[error(transparent)]
+    Store(#[from] crate::store::StoreError),
+    #[error(transparent)]
+    Tls(#[from] crate::tls::TlsError),
+    #[error(transparent)]
+    Auth(#[from] crate::auth::AuthError),
+    #[error("sample data: {0}")]
+    Sample(String),
+    #[error("cannot set up the api server: {0}")]
+    Serve(String),
+    #[error("cannot listen on `{addr}`: {source}")]
+    Listen { addr: SocketAddr, source: std::io::Error },
+}
+
+/// A node that is serving. Dropping it does not stop it: call `shutdown`.
+#[derive(Debug)]
+pub struct RunningNode {
+    pub api_addr: SocketAddr,
+    pub fingerprint: String,
+    pub self_signed: bool,
+    /// The loopback development issuer, when no issuer is configured.
+    pub dev_issuer: Option<String>,
+    pub issuer: String,
+    stop: oneshot::Sender<()>,
+    server: JoinHandle<Result<(), tonic::transport::Error>>,
+    dev: Option<RunningDevIssuer>,
+}
+
+impl RunningNode {
+    /// Stops accepting calls, lets running calls finish, and flushes.
+    pub async fn shutdown(self) -> Result<(), tonic::transport::Error> {
+        let _ = self.stop.send(());
+        let served = self.server.await;
+        if let Some(dev) = self.dev {
+            dev.shutdown().await;
+        }
+        match served {
+            Ok(result) => result,
+            Err(join) => {
+                tracing::error!(error = %join, "api server task failed");
+                Ok(())
+            }
+        }
+    }
+}
+
+/// Builds and starts a node.
+pub async fn start(config: &Config) -> Result<RunningNode, StartError> {
+    let data_dir = &config.node.data_dir;
+    std::fs::create_dir_all(data_dir)
+        .map_err(|source| StartError::DataDir { path: data_dir.clone(), source })?;
+    let reference = Arc::new(reference_data(config)?);
+    let policy = Arc::new(if config.policy.dir.as_os_str().is_empty() {
+        AccessPolicy::embedded()?
+    } else {
+        AccessPolicy::load(&config.policy.dir)?
+    });
+    let store = Store::open(&data_dir.join("store"))?;
+    let organisation = &config.node.organisation;
+    if config.node.sample_data {
+        let loaded = sample::load(&store, &reference, organisation).await.map_err(StartError::Sample)?;
+        if loaded > 0 {
+            tracing::info!(assessments = loaded, "sample data loaded");
+        }
+    }
+    let identity = TlsIdentity::load_or_generate(data_dir, &config.api.tls_cert, &config.api.tls_key)?;
+
+    let (issuer, dev) = if config.auth.issuer.is_empty() {
+        let settings = DevIssuerSettings {
+            audience: config.auth.audience.clone(),
+            role_claim: config.auth.role_claim.clone(),
+            key_path: Some(data_dir.join("dev-issuer.key")),
+            ..DevIssuerSettings::default()
+        };
+        let dev = DevIssuer::start(config.auth.dev_issuer_listen, settings).await?;
+        (dev.issuer_url().to_owned(), Some(dev))
+    } else {
+        (config.auth.issuer.clone(), None)
+    };
+    let verifier = TokenVerifier::discover(OidcSettings {
+        role_claim: config.auth.role_claim.clone(),
+        role_map: config.role_map(),
+        ..OidcSettings::new(&issuer, &config.auth.audience, organisation)
+    })
+    .await?;
+
+    let assessments = Assessments::new(store, reference, policy, organisation);
+    let listener = TcpListener::bind(config.api.listen)
+        .await
+        .map_err(|source| StartError::Listen { addr: config.api.listen, source })?;
+    let api_addr = listener.local_addr().map_err(|source| StartError::Listen { addr: config.api.listen, source })?;
+    let (stop, stopped) = oneshot::channel();
+    let server = tokio::spawn(serve(listener, &identity, Arc::new(verifier), assessments, stopped).await?);
+    tracing::info!(addr = %api_addr, fingerprint = %identity.fingerprint, %issuer, "node api serving");
+    Ok(RunningNode {
+        api_addr,
+        fingerprint: identity.fingerprint.clone(),
+        self_signed: identity.self_signed,
+        dev_issuer: dev.as_ref().map(|d| d.issuer_url().to_owned()),
+        issuer,
+        stop,
+        server,
+        dev,
+    })
+}
+
+/// The future that serves the API until `stopped` fires.
+async fn serve(
+    listener: TcpListener,
+    identity: &TlsIdentity,
+    verifier: Arc<TokenVerifier>,
+    assessments: Assessments,
+    stopped: oneshot::Receiver<()>,
+) -> Result<impl std::future::Future<Output = Result<(), tonic::transport::Error>> + use<>, StartError> {
+    let (health_reporter, health) = tonic_health::server::health_reporter();
+    health_reporter.set_serving::<NodeServiceServer<NodeApi>>().await;
+    let reflection = || {
+        tonic_reflection::server::Builder::configure()
+            .register_encoded_file_descriptor_set(tocsin_proto::FILE_DESCRIPTOR_SET)
+            .register_encoded_file_descriptor_set(tonic_health::pb::FILE_DESCRIPTOR_SET)
+    };
+    let reflection_v1 = reflection().build_v1().map_err(|e| StartError::Serve(e.to_string()))?;
+    let reflection_v1alpha = reflection().build_v1alpha().map_err(|e| StartError::Serve(e.to_string()))?;
+    let tls = ServerTlsConfig::new().identity(Identity::from_pem(&identity.cert_pem, &identity.key_pem));
+    let node = NodeServiceServer::new(NodeApi::new(assessments)).max_decoding_message_size(MAX_REQUEST_BYTES);
+    let incoming = TcpIncoming::from(listener).with_nodelay(Some(true));
+    let router = Server::builder()
+        .tls_config(tls)
+        .map_err(|e| StartError::Serve(e.to_string()))?
+        .layer(AuthnLayer::new(verifier))
+        .add_service(health)
+        .add_service(reflection_v1)
+        .add_service(reflection_v1alpha)
+        .add_service(node);
+    Ok(router.serve_with_incoming_shutdown(incoming, async {
+        let _ = stopped.await;
+    }))
+}
+
+fn reference_data(config: &Config) -> Result<ReferenceData, StartError> {
+    let read = |path: &Path| -> Result<Option<String>, StartError> {
+        if path.as_os_str().is_empty() {
+            return Ok(None);
+        }
+        std::fs::read_to_string(path)
+            .map(Some)
+            .map_err(|source| StartError::ReferenceFile { path: path.to_owned(), source })
+    };
+    let r = &config.reference;
+    let (catalogue, countries, memberships) = (read(&r.catalogue)?, read(&r.countries)?, read(&r.memberships)?);
+    ReferenceData::from_texts(catalogue.as_deref(), countries.as_deref(), memberships.as_deref())
+        .map_err(|e| StartError::Reference(e.to_string()))
+}

@@ -1,0 +1,321 @@
+//! The node's access policy: may this caller take this action on the node or
+//! on this assessment? Cedar decides, from `policies/access.cedar` validated
+//! against `policies/tocsin.cedarschema`.
+
+use cedar_policy::{
+    Authorizer, Context, Entities, PolicyId, PolicySet, Request, Schema, ValidationMode, Validator,
+};
+use std::collections::BTreeSet;
+use std::path::Path;
+use std::str::FromStr;
+
+use crate::model::assessment::Assessment;
+use crate::model::caller::Caller;
+use crate::policy::diagnostic::{position, problems};
+use crate::policy::entities;
+use crate::policy::error::{PolicyError, Position, Problem};
+
+/// The schema's file name in a policy directory.
+pub const SCHEMA_FILE: &str = "tocsin.cedarschema";
+/// The access policies' file name in a policy directory.
+pub const POLICY_FILE: &str = "access.cedar";
+
+const EMBEDDED_SCHEMA: &str = include_str!("../../../policies/tocsin.cedarschema");
+const EMBEDDED_POLICIES: &str = include_str!("../../../policies/access.cedar");
+
+/// What a caller asks to do: one per RPC, plus `ReadSources`, which decides
+/// whether an assessment's sources are part of a reply.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub enum Action {
+    WhoAmI,
+    CreateAssessment,
+    ListAssessments,
+    ListSituations,
+    GetSituation,
+    ReviseAssessment,
+    SubmitAssessment,
+    PublishAssessment,
+    GetAssessment,
+    ReadSources,
+}
+
+impl Action {
+    pub const ALL: [Action; 10] = [
+        Action::WhoAmI,
+        Action::CreateAssessment,
+        Action::ListAssessments,
+        Action::ListSituations,
+        Action::GetSituation,
+        Action::ReviseAssessment,
+        Action::SubmitAssessment,
+        Action::PublishAssessment,
+        Action::GetAssessment,
+        Action::ReadSources,
+    ];
+
+    /// The action's id in the schema (`Tocsin::Action::"<id>"`).
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Action::WhoAmI => "WhoAmI",
+            Action::CreateAssessment => "CreateAssessment",
+            Action::ListAssessments => "ListAssessments",
+            Action::ListSituations => "ListSituations",
+            Action::GetSituation => "GetSituation",
+            Action::ReviseAssessment => "ReviseAssessment",
+            Action::SubmitAssessment => "SubmitAssessment",
+            Action::PublishAssessment => "PublishAssessment",
+            Action::GetAssessment => "GetAssessment",
+            Action::ReadSources => "ReadSources",
+        }
+    }
+
+    /// True for node-wide actions (resource `Resource::Node`), false for
+    /// actions on one assessment.
+    pub fn on_node(self) -> bool {
+        matches!(
+            self,
+            Action::WhoAmI
+                | Action::CreateAssessment
+                | Action::ListAssessments
+                | Action::ListSituations
+                | Action::GetSituation
+        )
+    }
+}
+
+impl std::fmt::Display for Action {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+/// What an action is taken on.
+#[derive(Debug, Clone, Copy)]
+pub enum Resource<'a> {
+    /// The node itself, for node-wide actions.
+    Node,
+    /// One assessment version.
+    Assessment(&'a Assessment),
+}
+
+/// The outcome of one authorization: a value, never an error.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Decision {
+    pub allowed: bool,
+    /// The `@id`s of the policies that determined the decision: the matching
+    /// permits when allowed, the matching forbids when denied (empty when
+    /// denied because nothing permits).
+    pub reasons: Vec<String>,
+    /// Evaluation errors. A policy that errors is skipped, so an error can
+    /// only ever turn an allow into a deny.
+    pub errors: Vec<String>,
+}
+
+impl Decision {
+    fn error(error: String) -> Self {
+        Self {
+            allowed: false,
+            reasons: Vec::new(),
+            errors: vec![error],
+        }
+    }
+}
+
+/// A validated access policy, ready to authorize calls.
+#[derive(Debug)]
+pub struct AccessPolicy {
+    schema: Schema,
+    policies: PolicySet,
+    authorizer: Authorizer,
+}
+
+impl AccessPolicy {
+    /// Reads `tocsin.cedarschema` and `access.cedar` from `dir`.
+    pub fn load(dir: &Path) -> Result<Self, PolicyError> {
+        let read = |name: &str| {
+            let path = dir.join(name);
+            std::fs::read_to_string(&path).map_err(|source| PolicyError::Read { path, source })
+        };
+        let schema = read(SCHEMA_FILE)?;
+        let policies = read(POLICY_FILE)?;
+        Self::from_texts(
+            &schema,
+            &dir.join(SCHEMA_FILE).display().to_string(),
+            &policies,
+            &dir.join(POLICY_FILE).display().to_string(),
+        )
+    }
+
+    /// The policy shipped with this build, from the repository's `policies/`.
+    pub fn embedded() -> Result<Self, PolicyError> {
+        Self::from_texts(
+            EMBEDDED_SCHEMA,
+            &format!("policies/{SCHEMA_FILE}"),
+            EMBEDDED_POLICIES,
+            &format!("policies/{POLICY_FILE}"),
+        )
+    }
+
+    /// Parses the schema and the policies, names each policy by its `@id`,
+    /// and validates the policies against the schema in strict mode. The
+    /// names are used in error messages only.
+    pub fn from_texts(
+        schema_text: &str,
+        schema_name: &str,
+        policy_text: &str,
+        policy_name: &str,
+    ) -> Result<Self, PolicyError> {
+        let (schema, _warnings) =
+            Schema::from_cedarschema_str(schema_text).map_err(|e| PolicyError::Schema {
+                file: schema_name.to_owned(),
+                problems: problems(&e, schema_name, schema_text),
+            })?;
+        let parsed = PolicySet::from_str(policy_text).map_err(|e| PolicyError::Parse {
+            file: policy_name.to_owned(),
+            problems: problems(&e, policy_name, policy_text),
+        })?;
+        let policies = name_by_id(&parsed, policy_text, policy_name)?;
+        let result = Validator::new(schema.clone()).validate(&policies, ValidationMode::Strict);
+        if !result.validation_passed() {
+            return Err(PolicyError::Validation {
+                file: policy_name.to_owned(),
+                schema: schema_name.to_owned(),
+                problems: result
+                    .validation_errors()
+                    .flat_map(|e| problems(e, policy_name, policy_text))
+                    .collect(),
+            });
+        }
+        Ok(Self {
+            schema,
+            policies,
+            authorizer: Authorizer::new(),
+        })
+    }
+
+    /// The `@id`s of the loaded policies, sorted.
+    pub fn policy_ids(&self) -> Vec<String> {
+        let ids: BTreeSet<String> = self.policies.policies().map(|p| p.id().to_string()).collect();
+        ids.into_iter().collect()
+    }
+
+    /// May `caller` take `action` on `resource` at the node of
+    /// `node_organisation`? A request that does not fit the schema (e.g. a
+    /// node-wide action on an assessment) is denied with an error.
+    pub fn authorize(
+        &self,
+        caller: &Caller,
+        node_organisation: &str,
+        action: Action,
+        resource: Resource<'_>,
+    ) -> Decision {
+        let (request, entities) = match self.request(caller, node_organisation, action, resource) {
+            Ok(built) => built,
+            Err(error) => return Decision::error(error),
+        };
+        let response = self.authorizer.is_authorized(&request, &self.policies, &entities);
+        let diagnostics = response.diagnostics();
+        let reasons: BTreeSet<String> = diagnostics.reason().map(PolicyId::to_string).collect();
+        Decision {
+            allowed: response.decision() == cedar_policy::Decision::Allow,
+            reasons: reasons.into_iter().collect(),
+            errors: diagnostics.errors().map(|e| e.to_string()).collect(),
+        }
+    }
+
+    fn request(
+        &self,
+        caller: &Caller,
+        node_organisation: &str,
+        action: Action,
+        resource: Resource<'_>,
+    ) -> Result<(Request, Entities), String> {
+        let mut all = entities::user(caller)?;
+        let resource_uid = match resource {
+            Resource::Node => {
+                let node = entities::node(node_organisation)?;
+                let uid = node.uid();
+                all.push(node);
+                uid
+            }
+            Resource::Assessment(assessment) => {
+                all.push(entities::assessment(assessment)?);
+                entities::assessment_uid(assessment)?
+            }
+        };
+        let principal = entities::uid(entities::USER, &caller.subject)?;
+        let action_uid = entities::uid(entities::ACTION, action.as_str())?;
+        let request = Request::new(
+            principal,
+            action_uid,
+            resource_uid,
+            Context::empty(),
+            Some(&self.schema),
+        )
+        .map_err(|e| e.to_string())?;
+        let entities = Entities::from_entities(all, Some(&self.schema)).map_err(|e| e.to_string())?;
+        Ok((request, entities))
+    }
+}
+
+/// Renames every policy from Cedar's generated `policyN` to its `@id`
+/// annotation, which must be present and unique.
+fn name_by_id(parsed: &PolicySet, text: &str, file: &str) -> Result<PolicySet, PolicyError> {
+    if parsed.templates().next().is_some() {
+        return Err(PolicyError::Parse {
+            file: file.to_owned(),
+            problems: vec![Problem {
+                file: file.to_owned(),
+                position: None,
+                message: "policy templates (`?principal`, `?resource`) are not used by the node".into(),
+            }],
+        });
+    }
+    // Cedar numbers policies `policy0`, `policy1`, … in file order, and keeps
+    // each one's source text: together they give each policy's position.
+    let mut in_order: Vec<_> = parsed.policies().collect();
+    in_order.sort_by_key(|p| {
+        p.id()
+            .to_string()
+            .trim_start_matches("policy")
+            .parse::<usize>()
+            .unwrap_or(usize::MAX)
+    });
+    let mut named = PolicySet::new();
+    let mut seen = BTreeSet::new();
+    let mut cursor = 0;
+    for policy in in_order {
+        let source = policy.to_string();
+        let at: Option<Position> = text
+            .get(cursor..)
+            .and_then(|rest| rest.find(&source))
+            .map(|found| {
+                cursor += found + source.len();
+                position(text, cursor - source.len())
+            });
+        let Some(id) = policy.annotation("id") else {
+            return Err(PolicyError::MissingId {
+                file: file.to_owned(),
+                position: at,
+            });
+        };
+        if !seen.insert(id.to_owned()) {
+            return Err(PolicyError::DuplicateId {
+                id: id.to_owned(),
+                file: file.to_owned(),
+                position: at,
+            });
+        }
+        named
+            .add(policy.new_id(PolicyId::new(id)))
+            .map_err(|e| PolicyError::Parse {
+                file: file.to_owned(),
+                problems: vec![Problem {
+                    file: file.to_owned(),
+                    position: at,
+                    message: e.to_string(),
+                }],
+            })?;
+    }
+    Ok(named)
+}

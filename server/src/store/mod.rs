@@ -1,0 +1,87 @@
+//! The node's durable state in sled. This is the only module that touches
+//! sled; everything above it sees typed records.
+//!
+//! Invariants: a write method returns only after its data is flushed to
+//! disk, so anything acknowledged to a caller survives a crash; a multi-record
+//! change (publishing a version and superseding the previous one) is one
+//! sled transaction.
+
+mod assessments;
+mod codec;
+mod schema;
+
+pub use schema::SCHEMA_VERSION;
+
+use std::path::{Path, PathBuf};
+
+/// Failures of the store. Messages name the path, key or version at fault.
+#[derive(Debug, thiserror::Error)]
+pub enum StoreError {
+    #[error("cannot open store at `{path}`: {source}")]
+    Open { path: PathBuf, source: sled::Error },
+    #[error(
+        "store at `{path}` has schema version {found}, this node understands version {expected}; {advice}"
+    )]
+    SchemaVersion {
+        path: PathBuf,
+        found: u32,
+        expected: u32,
+        advice: &'static str,
+    },
+    #[error("store at `{path}` has an unreadable schema version record")]
+    SchemaRecord { path: PathBuf },
+    #[error("`{path}` holds a database without a schema version record: not a Tocsin store")]
+    NotTocsin { path: PathBuf },
+    #[error("store i/o failed: {0}")]
+    Io(#[from] sled::Error),
+    #[error("record `{key}` in tree `{tree}` cannot be decoded: {reason}")]
+    Corrupt {
+        tree: &'static str,
+        key: String,
+        reason: String,
+    },
+    #[error("cannot encode record for tree `{tree}`: {reason}")]
+    Encode { tree: &'static str, reason: String },
+    #[error("assessment `{id}` already exists")]
+    AlreadyExists { id: String },
+    #[error("assessment `{id}` changed concurrently: expected version {expected}, found {found}")]
+    Conflict { id: String, expected: u32, found: u32 },
+}
+
+/// A node's store: one sled database in the node's data directory.
+#[derive(Debug, Clone)]
+pub struct Store {
+    db: sled::Db,
+    assessments: sled::Tree,
+    heads: sled::Tree,
+}
+
+impl Store {
+    /// Opens (or creates) the store under `dir`, checking its schema version.
+    /// A store written by an unknown or newer schema is refused unmodified.
+    pub fn open(dir: &Path) -> Result<Self, StoreError> {
+        let db = sled::Config::new()
+            .path(dir)
+            .mode(sled::Mode::HighThroughput)
+            .open()
+            .map_err(|source| StoreError::Open {
+                path: dir.to_owned(),
+                source,
+            })?;
+        schema::check_or_init(&db, dir)?;
+        Ok(Self {
+            assessments: db.open_tree("assessments")?,
+            heads: db.open_tree("assessment_heads")?,
+            db,
+        })
+    }
+
+    /// Waits until everything written so far is on disk.
+    async fn durable(&self) -> Result<(), StoreError> {
+        self.db.flush_async().await?;
+        Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests;
