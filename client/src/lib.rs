@@ -1,1 +1,11 @@
 //! The Tocsin client library: connecting to a node, tokens, and the `tocsin` CLI.
+
+pub mod causes;
+pub mod config_dir;
+pub mod connect;
+pub mod credentials;
+pub mod document;
+pub mod fingerprint;
+pub mod known_nodes;
+pub mod node_url;
+pub mod verifier;

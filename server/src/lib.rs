@@ -4,6 +4,7 @@
 pub mod api;
 pub mod assessments;
 pub mod auth;
+pub mod cli;
 pub mod config;
 pub mod model;
 pub mod node;

@@ -30,7 +30,10 @@ impl<S> Layer<S> for AuthnLayer {
     type Service = Authn<S>;
 
     fn layer(&self, inner: S) -> Self::Service {
-        Authn { inner, verifier: self.verifier.clone() }
+        Authn {
+            inner,
+            verifier: self.verifier.clone(),
+        }
     }
 }
 
@@ -63,12 +66,17 @@ where
         }
         let verifier = self.verifier.clone();
         Box::pin(async move {
-            let header = request.headers().get(http::header::AUTHORIZATION).map(|v| v.to_str());
+            let header = request
+                .headers()
+                .get(http::header::AUTHORIZATION)
+                .map(|v| v.to_str());
             let outcome = match header {
                 None => Err(Status::unauthenticated(
                     "missing `authorization: Bearer <ID token>`; run `tocsin login` first",
                 )),
-                Some(Err(_)) => Err(Status::unauthenticated("the authorization header is not readable text")),
+                Some(Err(_)) => Err(Status::unauthenticated(
+                    "the authorization header is not readable text",
+                )),
                 Some(Ok(value)) => match bearer_token(value) {
                     Err(e) => Err(Status::unauthenticated(e.to_string())),
                     Ok(token) => verifier.verify(token).await.map_err(|e| {

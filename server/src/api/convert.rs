@@ -7,8 +7,8 @@ use tocsin_proto::v1 as pb;
 use crate::assessments::{AssessmentView, SituationView};
 use crate::model::ValidationError;
 use crate::model::assessment::{
-    Assessment, AssessmentContent, AssessmentStatus, Confidence, FactorAssessment, FactorLevel, OverallRisk, Source,
-    Trend, Trigger,
+    Assessment, AssessmentContent, AssessmentStatus, Confidence, FactorAssessment, FactorLevel, OverallRisk,
+    Source, Trend, Trigger,
 };
 use crate::model::marking::Tlp;
 use crate::model::situation::{Crime, ProtectedGroup, SituationSpec};
@@ -23,7 +23,11 @@ where
 }
 
 /// Decodes a wire enum where the zero value means "no filter".
-pub(super) fn optional<E, T>(field: &str, raw: i32, map: impl Fn(E) -> Option<T>) -> Result<Option<T>, ValidationError>
+pub(super) fn optional<E, T>(
+    field: &str,
+    raw: i32,
+    map: impl Fn(E) -> Option<T>,
+) -> Result<Option<T>, ValidationError>
 where
     E: TryFrom<i32>,
 {
@@ -106,7 +110,9 @@ fn crime(c: pb::Crime) -> Option<Crime> {
 /// The request's `content`, as the domain sees it. Errors are relative to
 /// the content (`factors[0].level`); the caller prefixes them.
 pub(super) fn content(c: pb::AssessmentContent) -> Result<AssessmentContent, ValidationError> {
-    let situation = c.situation.ok_or_else(|| ValidationError::new("situation", "must be set"))?;
+    let situation = c
+        .situation
+        .ok_or_else(|| ValidationError::new("situation", "must be set"))?;
     let situation = situation_spec(situation).map_err(|e| e.under("situation"))?;
     let factors = c
         .factors
@@ -116,7 +122,10 @@ pub(super) fn content(c: pb::AssessmentContent) -> Result<AssessmentContent, Val
             let at = format!("factors[{i}]");
             Ok(FactorAssessment {
                 factor: u8::try_from(f.factor).map_err(|_| {
-                    ValidationError::new(format!("{at}.factor"), format!("unknown risk factor `{}`", f.factor))
+                    ValidationError::new(
+                        format!("{at}.factor"),
+                        format!("unknown risk factor `{}`", f.factor),
+                    )
                 })?,
                 level: required(&format!("{at}.level"), f.level, factor_level)?,
                 indicators: f.indicators,
@@ -135,7 +144,11 @@ pub(super) fn content(c: pb::AssessmentContent) -> Result<AssessmentContent, Val
                     format!("`{}` is not a date (YYYY-MM-DD)", t.date),
                 )
             })?;
-            Ok(Trigger { kind: t.kind, description: t.description, date })
+            Ok(Trigger {
+                kind: t.kind,
+                description: t.description,
+                date,
+            })
         })
         .collect::<Result<_, ValidationError>>()?;
     let sources = c
@@ -154,7 +167,11 @@ pub(super) fn content(c: pb::AssessmentContent) -> Result<AssessmentContent, Val
                     ));
                 }
             };
-            Ok(Source { reference: s.reference, reliability, note: s.note })
+            Ok(Source {
+                reference: s.reference,
+                reliability,
+                note: s.note,
+            })
         })
         .collect::<Result<_, ValidationError>>()?;
     Ok(AssessmentContent {
@@ -189,13 +206,19 @@ fn situation_spec(s: pb::SituationSpec) -> Result<SituationSpec, ValidationError
         protected_groups: s
             .protected_groups
             .into_iter()
-            .map(|g| ProtectedGroup { basis: g.basis, label: g.label })
+            .map(|g| ProtectedGroup {
+                basis: g.basis,
+                label: g.label,
+            })
             .collect(),
     })
 }
 
 fn timestamp(t: DateTime<Utc>) -> prost_types::Timestamp {
-    prost_types::Timestamp { seconds: t.timestamp(), nanos: i32::try_from(t.timestamp_subsec_nanos()).unwrap_or(0) }
+    prost_types::Timestamp {
+        seconds: t.timestamp(),
+        nanos: i32::try_from(t.timestamp_subsec_nanos()).unwrap_or(0),
+    }
 }
 
 fn wire_tlp(t: Tlp) -> pb::Tlp {
@@ -271,7 +294,10 @@ fn wire_spec(s: &SituationSpec) -> pb::SituationSpec {
         protected_groups: s
             .protected_groups
             .iter()
-            .map(|g| pb::ProtectedGroup { basis: g.basis.clone(), label: g.label.clone() })
+            .map(|g| pb::ProtectedGroup {
+                basis: g.basis.clone(),
+                label: g.label.clone(),
+            })
             .collect(),
     }
 }
@@ -353,8 +379,16 @@ pub(super) fn situation(view: &SituationView) -> pb::Situation {
     pb::Situation {
         id: view.id.clone(),
         spec: Some(wire_spec(&view.spec)),
-        m49_region: view.m49_region.as_ref().map(|r| r.code.clone()).unwrap_or_default(),
-        m49_region_name: view.m49_region.as_ref().map(|r| r.name.clone()).unwrap_or_default(),
+        m49_region: view
+            .m49_region
+            .as_ref()
+            .map(|r| r.code.clone())
+            .unwrap_or_default(),
+        m49_region_name: view
+            .m49_region
+            .as_ref()
+            .map(|r| r.name.clone())
+            .unwrap_or_default(),
         regional_bodies: view.regional_bodies.clone(),
         latest: view.latest_published.as_ref().map(summary),
         assessment_count: view.assessment_count,

@@ -32,7 +32,9 @@ fn caller<T>(request: &Request<T>) -> Result<Caller, Status> {
         .ok_or_else(|| Status::unauthenticated("no authenticated caller for this request"))
 }
 
-fn content(content: Option<pb::AssessmentContent>) -> Result<crate::model::assessment::AssessmentContent, Status> {
+fn content(
+    content: Option<pb::AssessmentContent>,
+) -> Result<crate::model::assessment::AssessmentContent, Status> {
     let content = content.ok_or_else(|| invalid(ValidationError::new("content", "must be set")))?;
     convert::content(content).map_err(|e| invalid(e.under("content")))
 }
@@ -47,7 +49,10 @@ fn id(id: &str) -> Result<&str, Status> {
         return Err(invalid(ValidationError::new("id", "must not be empty")));
     }
     if id.len() > 64 || !id.chars().all(|c| c.is_ascii_alphanumeric() || c == '-') {
-        return Err(invalid(ValidationError::new("id", format!("`{id}` is not an assessment id"))));
+        return Err(invalid(ValidationError::new(
+            "id",
+            format!("`{id}` is not an assessment id"),
+        )));
     }
     Ok(id)
 }
@@ -61,9 +66,14 @@ fn filter_text(field: &str, value: String) -> Result<Option<String>, Status> {
 
 #[tonic::async_trait]
 impl NodeService for NodeApi {
-    async fn who_am_i(&self, request: Request<pb::WhoAmIRequest>) -> Result<Response<pb::WhoAmIResponse>, Status> {
+    async fn who_am_i(
+        &self,
+        request: Request<pb::WhoAmIRequest>,
+    ) -> Result<Response<pb::WhoAmIResponse>, Status> {
         let caller = caller(&request)?;
-        self.assessments.authorize_node(&caller, Action::WhoAmI).map_err(status)?;
+        self.assessments
+            .authorize_node(&caller, Action::WhoAmI)
+            .map_err(status)?;
         Ok(Response::new(pb::WhoAmIResponse {
             subject: caller.subject,
             name: caller.name,
@@ -91,10 +101,17 @@ impl NodeService for NodeApi {
         let request = request.into_inner();
         let id = id(&request.id)?;
         if request.base_version == 0 {
-            return Err(invalid(ValidationError::new("base_version", "must be the version the revision was written against")));
+            return Err(invalid(ValidationError::new(
+                "base_version",
+                "must be the version the revision was written against",
+            )));
         }
         let content = content(request.content)?;
-        let view = self.assessments.revise(&caller, id, request.base_version, content).await.map_err(status)?;
+        let view = self
+            .assessments
+            .revise(&caller, id, request.base_version, content)
+            .await
+            .map_err(status)?;
         Ok(Response::new(convert::assessment(&view)))
     }
 
@@ -104,7 +121,11 @@ impl NodeService for NodeApi {
     ) -> Result<Response<pb::Assessment>, Status> {
         let caller = caller(&request)?;
         let request = request.into_inner();
-        let view = self.assessments.submit(&caller, id(&request.id)?, version(request.version)).await.map_err(status)?;
+        let view = self
+            .assessments
+            .submit(&caller, id(&request.id)?, version(request.version))
+            .await
+            .map_err(status)?;
         Ok(Response::new(convert::assessment(&view)))
     }
 
@@ -114,7 +135,11 @@ impl NodeService for NodeApi {
     ) -> Result<Response<pb::Assessment>, Status> {
         let caller = caller(&request)?;
         let request = request.into_inner();
-        let view = self.assessments.publish(&caller, id(&request.id)?, version(request.version)).await.map_err(status)?;
+        let view = self
+            .assessments
+            .publish(&caller, id(&request.id)?, version(request.version))
+            .await
+            .map_err(status)?;
         Ok(Response::new(convert::assessment(&view)))
     }
 
@@ -124,7 +149,10 @@ impl NodeService for NodeApi {
     ) -> Result<Response<pb::Assessment>, Status> {
         let caller = caller(&request)?;
         let request = request.into_inner();
-        let view = self.assessments.get(&caller, id(&request.id)?, version(request.version)).map_err(status)?;
+        let view = self
+            .assessments
+            .get(&caller, id(&request.id)?, version(request.version))
+            .map_err(status)?;
         Ok(Response::new(convert::assessment(&view)))
     }
 
@@ -142,7 +170,9 @@ impl NodeService for NodeApi {
             all_versions: r.all_versions,
         };
         let views = self.assessments.list(&caller, &filter).map_err(status)?;
-        Ok(Response::new(pb::ListAssessmentsResponse { assessments: views.iter().map(convert::assessment).collect() }))
+        Ok(Response::new(pb::ListAssessmentsResponse {
+            assessments: views.iter().map(convert::assessment).collect(),
+        }))
     }
 
     async fn list_situations(
@@ -153,9 +183,13 @@ impl NodeService for NodeApi {
         let r = request.into_inner();
         let country = filter_text("country", r.country)?;
         let body = filter_text("regional_body", r.regional_body)?;
-        let views =
-            self.assessments.situations(&caller, country.as_deref(), body.as_deref()).map_err(status)?;
-        Ok(Response::new(pb::ListSituationsResponse { situations: views.iter().map(convert::situation).collect() }))
+        let views = self
+            .assessments
+            .situations(&caller, country.as_deref(), body.as_deref())
+            .map_err(status)?;
+        Ok(Response::new(pb::ListSituationsResponse {
+            situations: views.iter().map(convert::situation).collect(),
+        }))
     }
 
     async fn get_situation(
@@ -165,7 +199,10 @@ impl NodeService for NodeApi {
         let caller = caller(&request)?;
         let id = request.into_inner().id;
         if id.is_empty() || id.len() > 2_000 {
-            return Err(invalid(ValidationError::new("id", "must be a situation id such as `XAA`")));
+            return Err(invalid(ValidationError::new(
+                "id",
+                "must be a situation id such as `XAA`",
+            )));
         }
         let view = self.assessments.situation(&caller, &id).map_err(status)?;
         Ok(Response::new(convert::situation(&view)))

@@ -49,7 +49,10 @@ impl DevKey {
             reason,
         };
         match std::fs::read_to_string(path) {
-            Ok(pem) => return Self::from_pem(&pem).map_err(fail),
+            Ok(pem) => {
+                warn_if_readable_by_others(path);
+                return Self::from_pem(&pem).map_err(fail);
+            }
             Err(err) if err.kind() == std::io::ErrorKind::NotFound => {}
             Err(err) => return Err(fail(err.to_string())),
         }
@@ -132,6 +135,20 @@ impl DevKey {
         let signature = self.signing.sign(signing_input.as_bytes());
         format!("{signing_input}.{}", URL_SAFE_NO_PAD.encode(signature.to_bytes()))
     }
+}
+
+fn warn_if_readable_by_others(path: &Path) {
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        if let Ok(meta) = std::fs::metadata(path)
+            && meta.permissions().mode() & 0o077 != 0
+        {
+            tracing::warn!(path = %path.display(), "development issuer key file is readable by others");
+        }
+    }
+    #[cfg(not(unix))]
+    let _ = path;
 }
 
 #[cfg(test)]

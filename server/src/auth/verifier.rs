@@ -28,6 +28,8 @@ pub const CLOCK_SKEW: Duration = Duration::from_secs(60);
 /// A token with an unknown `kid` refetches the JWKS at most this often.
 pub const JWKS_REFETCH_INTERVAL: Duration = Duration::from_secs(30);
 const HTTP_TIMEOUT: Duration = Duration::from_secs(10);
+/// Longer tokens are refused before any parsing.
+const MAX_TOKEN_LEN: usize = 16 * 1024;
 
 /// How this node trusts its organisation's OpenID provider.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -172,6 +174,11 @@ impl TokenVerifier {
         let token = token.trim();
         if token.is_empty() {
             return Err(AuthError::MissingToken);
+        }
+        if token.len() > MAX_TOKEN_LEN {
+            return Err(AuthError::MalformedToken {
+                reason: "token too long",
+            });
         }
         let header = JwsHeader::parse(token)?;
         let parsed: Token = token.parse().map_err(|_| AuthError::MalformedToken {
@@ -373,7 +380,7 @@ fn discovery_error(settings: &OidcSettings, err: impl std::error::Error) -> Auth
     }
 }
 
-/// `outer: inner: innermost`, lower-cased first letters left as the libraries wrote them.
+/// An error and its causes as one line: `outer: inner: innermost`.
 fn error_chain(err: &dyn std::error::Error) -> String {
     let mut text = err.to_string();
     let mut source = err.source();

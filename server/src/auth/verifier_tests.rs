@@ -141,7 +141,8 @@ async fn garbage_and_empty_tokens() {
     let key = DevKey::generate();
     let verifier = verifier_for(&key, settings());
     assert_eq!(verifier.verify("  ").await, Err(AuthError::MissingToken));
-    for garbage in ["garbage", "a.b.c", "e30.e30.e30", "a.b.c.d.e"] {
+    let long = format!("e30.{}.e30", "a".repeat(20_000));
+    for garbage in ["garbage", "a.b.c", "e30.e30.e30", "a.b.c.d.e", long.as_str()] {
         let err = verifier.verify(garbage).await.unwrap_err();
         assert!(
             matches!(err, AuthError::MalformedToken { .. }),

@@ -31,9 +31,15 @@ const MAX_REQUEST_BYTES: usize = 4 * 1024 * 1024;
 #[derive(Debug, thiserror::Error)]
 pub enum StartError {
     #[error("cannot create data directory `{path}`: {source}")]
-    DataDir { path: std::path::PathBuf, source: std::io::Error },
+    DataDir {
+        path: std::path::PathBuf,
+        source: std::io::Error,
+    },
     #[error("cannot read reference data file `{path}`: {source}")]
-    ReferenceFile { path: std::path::PathBuf, source: std::io::Error },
+    ReferenceFile {
+        path: std::path::PathBuf,
+        source: std::io::Error,
+    },
     #[error("reference data: {0}")]
     Reference(String),
     #[error(transparent)]
@@ -49,7 +55,10 @@ pub enum StartError {
     #[error("cannot set up the api server: {0}")]
     Serve(String),
     #[error("cannot listen on `{addr}`: {source}")]
-    Listen { addr: SocketAddr, source: std::io::Error },
+    Listen {
+        addr: SocketAddr,
+        source: std::io::Error,
+    },
 }
 
 /// A node that is serving. Dropping it does not stop it: call `shutdown`.
@@ -87,8 +96,10 @@ impl RunningNode {
 /// Builds and starts a node.
 pub async fn start(config: &Config) -> Result<RunningNode, StartError> {
     let data_dir = &config.node.data_dir;
-    std::fs::create_dir_all(data_dir)
-        .map_err(|source| StartError::DataDir { path: data_dir.clone(), source })?;
+    std::fs::create_dir_all(data_dir).map_err(|source| StartError::DataDir {
+        path: data_dir.clone(),
+        source,
+    })?;
     let reference = Arc::new(reference_data(config)?);
     let policy = Arc::new(if config.policy.dir.as_os_str().is_empty() {
         AccessPolicy::embedded()?
@@ -98,7 +109,9 @@ pub async fn start(config: &Config) -> Result<RunningNode, StartError> {
     let store = Store::open(&data_dir.join("store"))?;
     let organisation = &config.node.organisation;
     if config.node.sample_data {
-        let loaded = sample::load(&store, &reference, organisation).await.map_err(StartError::Sample)?;
+        let loaded = sample::load(&store, &reference, organisation)
+            .await
+            .map_err(StartError::Sample)?;
         if loaded > 0 {
             tracing::info!(assessments = loaded, "sample data loaded");
         }
@@ -127,8 +140,14 @@ pub async fn start(config: &Config) -> Result<RunningNode, StartError> {
     let assessments = Assessments::new(store, reference, policy, organisation);
     let listener = TcpListener::bind(config.api.listen)
         .await
-        .map_err(|source| StartError::Listen { addr: config.api.listen, source })?;
-    let api_addr = listener.local_addr().map_err(|source| StartError::Listen { addr: config.api.listen, source })?;
+        .map_err(|source| StartError::Listen {
+            addr: config.api.listen,
+            source,
+        })?;
+    let api_addr = listener.local_addr().map_err(|source| StartError::Listen {
+        addr: config.api.listen,
+        source,
+    })?;
     let (stop, stopped) = oneshot::channel();
     let server = tokio::spawn(serve(listener, &identity, Arc::new(verifier), assessments, stopped).await?);
     tracing::info!(addr = %api_addr, fingerprint = %identity.fingerprint, %issuer, "node api serving");
@@ -159,8 +178,12 @@ async fn serve(
             .register_encoded_file_descriptor_set(tocsin_proto::FILE_DESCRIPTOR_SET)
             .register_encoded_file_descriptor_set(tonic_health::pb::FILE_DESCRIPTOR_SET)
     };
-    let reflection_v1 = reflection().build_v1().map_err(|e| StartError::Serve(e.to_string()))?;
-    let reflection_v1alpha = reflection().build_v1alpha().map_err(|e| StartError::Serve(e.to_string()))?;
+    let reflection_v1 = reflection()
+        .build_v1()
+        .map_err(|e| StartError::Serve(e.to_string()))?;
+    let reflection_v1alpha = reflection()
+        .build_v1alpha()
+        .map_err(|e| StartError::Serve(e.to_string()))?;
     let tls = ServerTlsConfig::new().identity(Identity::from_pem(&identity.cert_pem, &identity.key_pem));
     let node = NodeServiceServer::new(NodeApi::new(assessments)).max_decoding_message_size(MAX_REQUEST_BYTES);
     let incoming = TcpIncoming::from(listener).with_nodelay(Some(true));
@@ -184,10 +207,14 @@ fn reference_data(config: &Config) -> Result<ReferenceData, StartError> {
         }
         std::fs::read_to_string(path)
             .map(Some)
-            .map_err(|source| StartError::ReferenceFile { path: path.to_owned(), source })
+            .map_err(|source| StartError::ReferenceFile {
+                path: path.to_owned(),
+                source,
+            })
     };
     let r = &config.reference;
-    let (catalogue, countries, memberships) = (read(&r.catalogue)?, read(&r.countries)?, read(&r.memberships)?);
+    let (catalogue, countries, memberships) =
+        (read(&r.catalogue)?, read(&r.countries)?, read(&r.memberships)?);
     ReferenceData::from_texts(catalogue.as_deref(), countries.as_deref(), memberships.as_deref())
         .map_err(|e| StartError::Reference(e.to_string()))
 }

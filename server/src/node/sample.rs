@@ -27,7 +27,11 @@ enum SampleStatus {
 
 /// Loads the samples into `store` when it holds no assessment yet; returns
 /// how many were loaded.
-pub(super) async fn load(store: &Store, reference: &ReferenceData, organisation: &str) -> Result<usize, String> {
+pub(super) async fn load(
+    store: &Store,
+    reference: &ReferenceData,
+    organisation: &str,
+) -> Result<usize, String> {
     if !store.latest_assessments().map_err(|e| e.to_string())?.is_empty() {
         return Ok(0);
     }
@@ -41,9 +45,14 @@ pub(super) async fn load(store: &Store, reference: &ReferenceData, organisation:
             assessment = assessment.submit(now).map_err(|e| e.to_string())?;
         }
         if sample.status == SampleStatus::Published {
-            assessment = assessment.publish("sample-reviewer", now).map_err(|e| e.to_string())?;
+            assessment = assessment
+                .publish("sample-reviewer", now)
+                .map_err(|e| e.to_string())?;
         }
-        store.insert_assessment(&assessment).await.map_err(|e| format!("sample {i}: {e}"))?;
+        store
+            .insert_assessment(&assessment)
+            .await
+            .map_err(|e| format!("sample {i}: {e}"))?;
     }
     Ok(samples.len())
 }
@@ -51,7 +60,10 @@ pub(super) async fn load(store: &Store, reference: &ReferenceData, organisation:
 fn parse(reference: &ReferenceData) -> Result<Vec<Sample>, String> {
     let samples: Vec<Sample> = serde_norway::from_str(SAMPLES).map_err(|e| e.to_string())?;
     for (i, sample) in samples.iter().enumerate() {
-        sample.content.validate(reference).map_err(|e| format!("sample {i}: {}", e.under("content")))?;
+        sample
+            .content
+            .validate(reference)
+            .map_err(|e| format!("sample {i}: {}", e.under("content")))?;
     }
     Ok(samples)
 }
