@@ -8,4 +8,7 @@ pub mod document;
 pub mod fingerprint;
 pub mod known_nodes;
 pub mod node_url;
+pub mod render;
+pub mod table;
 pub mod verifier;
+pub mod view;

@@ -31,7 +31,10 @@ impl Table {
 
     /// Every line starts with `indent`.
     pub fn render_indented(&self, indent: &str) -> String {
-        let columns = self.headers.len().max(self.rows.iter().map(Vec::len).max().unwrap_or(0));
+        let columns = self
+            .headers
+            .len()
+            .max(self.rows.iter().map(Vec::len).max().unwrap_or(0));
         let mut widths = vec![0; columns];
         for line in std::iter::once(&self.headers).chain(&self.rows) {
             for (width, cell) in widths.iter_mut().zip(line) {
@@ -59,7 +62,11 @@ impl Table {
 /// `label  value` lines with the values aligned; empty values are left out.
 pub fn fields(pairs: &[(&str, String)]) -> String {
     let shown: Vec<&(&str, String)> = pairs.iter().filter(|(_, value)| !value.is_empty()).collect();
-    let width = shown.iter().map(|(label, _)| label.chars().count()).max().unwrap_or(0);
+    let width = shown
+        .iter()
+        .map(|(label, _)| label.chars().count())
+        .max()
+        .unwrap_or(0);
     let mut out = String::new();
     for (label, value) in shown {
         let padding = width - label.chars().count();
@@ -91,7 +98,10 @@ pub fn wrap(text: &str, width: usize, indent: &str) -> String {
 }
 
 fn one_line(text: &str) -> String {
-    text.split(['\n', '\r']).filter(|l| !l.is_empty()).collect::<Vec<_>>().join(" ")
+    text.split(['\n', '\r'])
+        .filter(|l| !l.is_empty())
+        .collect::<Vec<_>>()
+        .join(" ")
 }
 
 #[cfg(test)]

@@ -80,21 +80,31 @@ fn init_logging(config: &Config) -> anyhow::Result<()> {
     Ok(())
 }
 
-/// What a person starting the node needs to know, on stdout.
+/// What a person starting the node needs to know, on stdout. A closed
+/// stdout is no reason to stop serving, so write errors are ignored.
 fn announce(node: &node::RunningNode) {
+    use std::io::Write;
     let url = format!("https://{}", node.api_addr);
-    println!("tocsin node listening on {url}");
-    println!("certificate fingerprint {}", node.fingerprint);
+    let mut text = format!(
+        "tocsin node listening on {url}\ncertificate fingerprint {}\n",
+        node.fingerprint
+    );
     if node.self_signed {
-        println!("  pin it:   tocsin pin {url} {}", node.fingerprint);
+        text.push_str(&format!("  pin it:   tocsin pin {url} {}\n", node.fingerprint));
     }
     match &node.dev_issuer {
         Some(dev) => {
-            println!("development issuer on {dev} (loopback only; not for production)");
-            println!("  sign in:  tocsin --node {url} login --dev --issuer {dev} --user ada --role analyst");
+            text.push_str(&format!(
+                "development issuer on {dev} (loopback only; not for production)\n"
+            ));
+            text.push_str(&format!(
+                "  sign in:  tocsin --node {url} login --dev --user ada --role analyst\n"
+            ));
         }
-        None => println!("users sign in with {}", node.issuer),
+        None => text.push_str(&format!("users sign in with {}\n", node.issuer)),
     }
+    let mut out = std::io::stdout().lock();
+    let _ = out.write_all(text.as_bytes()).and_then(|()| out.flush());
 }
 
 async fn shutdown_signal() -> anyhow::Result<()> {

@@ -1,5 +1,7 @@
-//! Test harness: starts real nodes and a real OpenID provider for integration tests.
+//! Test harness: starts real nodes (in this process or as child processes)
+//! and a real OpenID provider for integration tests.
 
 pub mod content;
 pub mod node;
 pub mod oidc;
+pub mod process;

@@ -80,8 +80,13 @@ where
                 Some(Ok(value)) => match bearer_token(value) {
                     Err(e) => Err(Status::unauthenticated(e.to_string())),
                     Ok(token) => verifier.verify(token).await.map_err(|e| {
-                        tracing::info!(path = request.uri().path(), reason = %e, "token refused");
-                        Status::unauthenticated(e.to_string())
+                        if e.is_token_error() {
+                            tracing::info!(path = request.uri().path(), reason = %e, "token refused");
+                            Status::unauthenticated(e.to_string())
+                        } else {
+                            tracing::warn!(reason = %e, "cannot verify tokens now");
+                            Status::unavailable(format!("the node cannot verify tokens right now: {e}"))
+                        }
                     }),
                 },
             };

@@ -1,0 +1,116 @@
+//! A node as a separate operating-system process, for tests that kill it
+//! (SIGKILL) and start it again on the same data directory.
+
+use anyhow::{Context, Result, bail};
+use std::path::{Path, PathBuf};
+use std::process::Stdio;
+use std::time::Duration;
+use tocsin_client::connect::{NodeClient, authorised, connect};
+use tocsin_client::fingerprint::Fingerprint;
+use tocsin_client::node_url::NodeUrl;
+use tocsin_client::verifier::Trust;
+use tokio::io::{AsyncBufReadExt, BufReader};
+use tokio::process::{Child, Command};
+
+const START_TIMEOUT: Duration = Duration::from_secs(60);
+
+/// A running `tocsin-node` process with the embedded development issuer.
+#[derive(Debug)]
+pub struct NodeProcess {
+    child: Child,
+    pub url: NodeUrl,
+    pub fingerprint: Fingerprint,
+    pub dev_issuer: String,
+    pub data_dir: PathBuf,
+}
+
+impl NodeProcess {
+    /// Starts the node binary (integration tests pass
+    /// `env!("CARGO_BIN_EXE_node-under-test")`) on `data_dir` with loopback
+    /// ports chosen by the OS, and waits until it announces that it serves.
+    pub async fn start(binary: &str, data_dir: &Path, extra_args: &[&str]) -> Result<Self> {
+        let mut child = Command::new(binary)
+            .args(extra_args)
+            .env("TOCSIN_NODE_ORGANISATION", "xaa-gov")
+            .env("TOCSIN_NODE_DATA_DIR", data_dir)
+            .env("TOCSIN_API_LISTEN", "127.0.0.1:0")
+            .env("TOCSIN_AUTH_DEV_ISSUER_LISTEN", "127.0.0.1:0")
+            .env("TOCSIN_LOG_LEVEL", "warn")
+            .stdin(Stdio::null())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::inherit())
+            .kill_on_drop(true)
+            .spawn()
+            .context("cannot start node-under-test")?;
+        let stdout = child.stdout.take().context("no stdout")?;
+        let announce = async {
+            let mut lines = BufReader::new(stdout).lines();
+            let (mut url, mut fingerprint, mut issuer) = (None, None, None);
+            while let Some(line) = lines.next_line().await? {
+                if let Some(rest) = line.strip_prefix("tocsin node listening on ") {
+                    url = Some(rest.trim().to_owned());
+                } else if let Some(rest) = line.strip_prefix("certificate fingerprint ") {
+                    fingerprint = Some(rest.trim().to_owned());
+                } else if let Some(rest) = line.strip_prefix("development issuer on ") {
+                    issuer = rest.split_whitespace().next().map(str::to_owned);
+                }
+                if let (Some(u), Some(f), Some(i)) = (&url, &fingerprint, &issuer) {
+                    let found = (u.clone(), f.clone(), i.clone());
+                    // Keep draining, so that the node never writes into a closed pipe.
+                    tokio::spawn(async move { while let Ok(Some(_)) = lines.next_line().await {} });
+                    return Ok::<_, anyhow::Error>(found);
+                }
+            }
+            bail!("the node exited before announcing itself")
+        };
+        let (url, fingerprint, dev_issuer) = tokio::time::timeout(START_TIMEOUT, announce)
+            .await
+            .context("node did not start in time")??;
+        Ok(Self {
+            child,
+            url: url.parse()?,
+            fingerprint: fingerprint.parse()?,
+            dev_issuer,
+            data_dir: data_dir.to_owned(),
+        })
+    }
+
+    /// A token from the node's development issuer.
+    pub async fn token(&self, user: &str, roles: &[&str]) -> Result<String> {
+        let (status, body) = crate::oidc::dev_issuer_token(
+            &self.dev_issuer,
+            &serde_json::json!({"user": user, "roles": roles}),
+        )
+        .await?;
+        if status != 200 {
+            bail!("dev issuer refused: {status} {body}");
+        }
+        body["id_token"]
+            .as_str()
+            .map(str::to_owned)
+            .context("no id_token in reply")
+    }
+
+    pub async fn client(&self, token: &str) -> Result<NodeClient> {
+        let channel = connect(&self.url, &Trust::Pin(self.fingerprint)).await?;
+        Ok(authorised(channel, token)?)
+    }
+
+    /// SIGKILL: no chance to flush or clean up.
+    pub async fn kill(mut self) -> Result<()> {
+        self.child.kill().await?;
+        Ok(())
+    }
+
+    /// SIGTERM, then wait for the exit status.
+    pub async fn terminate(mut self) -> Result<std::process::ExitStatus> {
+        let pid = self.child.id().context("node already exited")?;
+        let status = std::process::Command::new("kill")
+            .args(["-TERM", &pid.to_string()])
+            .status()?;
+        if !status.success() {
+            bail!("kill -TERM {pid} failed");
+        }
+        Ok(self.child.wait().await?)
+    }
+}
