@@ -7,6 +7,7 @@ pub mod credentials;
 pub mod document;
 pub mod fingerprint;
 pub mod known_nodes;
+pub mod login;
 pub mod node_url;
 pub mod render;
 pub mod table;

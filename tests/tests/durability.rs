@@ -2,6 +2,9 @@
 //! right after replying, restarted on the same data directory, and every
 //! acknowledged assessment is there, unchanged.
 
+// Test code: a failed unwrap is a failed test.
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
 use std::collections::BTreeMap;
 
 use tocsin_proto::v1 as pb;

@@ -1,6 +1,9 @@
 //! The node API over real TLS with tokens from a real OpenID provider: every
 //! RPC for every role, token failures, invalid input, illegal steps.
 
+// Test code: a failed unwrap is a failed test.
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
 use std::collections::BTreeMap;
 use std::fmt::Write as _;
 

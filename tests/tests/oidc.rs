@@ -1,6 +1,9 @@
 //! ID-token verification against a real OpenID provider (npm `oidc-provider`,
 //! CIBA) and against the node's embedded development issuer.
 
+// Test code: a failed unwrap is a failed test.
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
 use serde_json::{Value, json};
 use std::collections::BTreeSet;
 use tocsin_server::auth::{

@@ -101,3 +101,24 @@ fn file_errors_name_the_file() {
         .to_string();
     assert!(message.contains("/no/such.toml"), "{message}");
 }
+
+#[test]
+fn shipped_examples_load() {
+    let deploy = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../deploy");
+    let local = Config::load(Some(&deploy.join("local.toml")), env(&[])).unwrap();
+    assert!(local.node.sample_data);
+    assert!(local.auth.issuer.is_empty());
+    let org = Config::load(Some(&deploy.join("node.toml")), env(&[])).unwrap();
+    assert_eq!(org.auth.issuer, "https://login.ecowas.example");
+    assert_eq!(org.role_map().len(), 6);
+    assert_eq!(org.log.format, LogFormat::Json);
+}
+
+#[test]
+fn printed_default_is_the_default() {
+    let printed = file(crate::config::DEFAULT_CONFIG);
+    assert_eq!(
+        Config::load(Some(printed.path()), env(&[])).unwrap(),
+        Config::load(None, env(&[])).unwrap()
+    );
+}
