@@ -1,6 +1,7 @@
 //! The Tocsin client library: connecting to a node, tokens, and the `tocsin` CLI.
 
 pub mod causes;
+pub mod cli;
 pub mod config_dir;
 pub mod connect;
 pub mod credentials;

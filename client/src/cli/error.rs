@@ -132,7 +132,10 @@ mod tests {
     fn node_status_codes_map_to_exit_codes() {
         let cases = [
             (Status::unauthenticated("token expired"), exit::UNAUTHENTICATED),
-            (Status::permission_denied("analysts cannot publish"), exit::PERMISSION_DENIED),
+            (
+                Status::permission_denied("analysts cannot publish"),
+                exit::PERMISSION_DENIED,
+            ),
             (Status::not_found("no assessment `a1`"), exit::NOT_FOUND),
             (Status::invalid_argument("invalid `content.tlp`"), exit::INVALID),
             (Status::failed_precondition("stale version"), exit::INVALID),
@@ -148,13 +151,21 @@ mod tests {
 
     #[test]
     fn the_node_message_is_printed_as_is() {
-        let message = "invalid `content.factors[0].indicators[1]`: unknown indicator `7.99` under risk factor 7";
-        assert_eq!(CliError::from(Status::invalid_argument(message)).to_string(), message);
+        let message =
+            "invalid `content.factors[0].indicators[1]`: unknown indicator `7.99` under risk factor 7";
+        assert_eq!(
+            CliError::from(Status::invalid_argument(message)).to_string(),
+            message
+        );
         assert_eq!(
             CliError::from(Status::not_found("")).to_string(),
             "the node answered `NotFound`"
         );
-        assert!(CliError::from(Status::unavailable("reset")).to_string().contains("unavailable: reset"));
+        assert!(
+            CliError::from(Status::unavailable("reset"))
+                .to_string()
+                .contains("unavailable: reset")
+        );
     }
 
     #[test]
@@ -162,20 +173,49 @@ mod tests {
         let fp = Fingerprint::of_der(b"x");
         let cases: Vec<(CliError, u8)> = vec![
             (CliError::Usage("choose".into()), exit::USAGE),
-            (CredentialsError::NotLoggedIn { node: node() }.into(), exit::UNAUTHENTICATED),
-            (ConnectError::NotTrusted { node: node(), presented: None }.into(), exit::UNTRUSTED),
             (
-                ConnectError::Mismatch { node: node(), expected: fp, presented: fp }.into(),
+                CredentialsError::NotLoggedIn { node: node() }.into(),
+                exit::UNAUTHENTICATED,
+            ),
+            (
+                ConnectError::NotTrusted {
+                    node: node(),
+                    presented: None,
+                }
+                .into(),
                 exit::UNTRUSTED,
             ),
             (
-                ConnectError::Unreachable { node: node(), reason: "refused".into() }.into(),
+                ConnectError::Mismatch {
+                    node: node(),
+                    expected: fp,
+                    presented: fp,
+                }
+                .into(),
+                exit::UNTRUSTED,
+            ),
+            (
+                ConnectError::Unreachable {
+                    node: node(),
+                    reason: "refused".into(),
+                }
+                .into(),
                 exit::FAILURE,
             ),
-            (LoginError::Refused("unknown role `boss` (field `roles`)".into()).into(), exit::INVALID),
-            (LoginError::Denied("access_denied".into()).into(), exit::UNAUTHENTICATED),
             (
-                DocumentError::Invalid { path: "a.yaml".into(), message: "unknown field `x`".into() }.into(),
+                LoginError::Refused("unknown role `boss` (field `roles`)".into()).into(),
+                exit::INVALID,
+            ),
+            (
+                LoginError::Denied("access_denied".into()).into(),
+                exit::UNAUTHENTICATED,
+            ),
+            (
+                DocumentError::Invalid {
+                    path: "a.yaml".into(),
+                    message: "unknown field `x`".into(),
+                }
+                .into(),
                 exit::INVALID,
             ),
         ];
