@@ -4,6 +4,7 @@
 use anyhow::{Context, Result, bail};
 use std::path::{Path, PathBuf};
 use std::process::Stdio;
+use std::sync::{Arc, Mutex};
 use std::time::Duration;
 use tocsin_client::connect::{NodeClient, authorised, connect};
 use tocsin_client::fingerprint::Fingerprint;
@@ -22,6 +23,7 @@ pub struct NodeProcess {
     pub fingerprint: Fingerprint,
     pub dev_issuer: String,
     pub data_dir: PathBuf,
+    log: Arc<Mutex<String>>,
 }
 
 impl NodeProcess {
@@ -29,19 +31,42 @@ impl NodeProcess {
     /// `env!("CARGO_BIN_EXE_node-under-test")`) on `data_dir` with loopback
     /// ports chosen by the OS, and waits until it announces that it serves.
     pub async fn start(binary: &str, data_dir: &Path, extra_args: &[&str]) -> Result<Self> {
+        Self::start_with(binary, data_dir, extra_args, "warn").await
+    }
+
+    /// `start` with a `tracing` filter for the node's log, which is kept
+    /// (see `log`).
+    pub async fn start_with(
+        binary: &str,
+        data_dir: &Path,
+        extra_args: &[&str],
+        log_level: &str,
+    ) -> Result<Self> {
         let mut child = Command::new(binary)
             .args(extra_args)
             .env("TOCSIN_NODE_ORGANISATION", "xaa-gov")
             .env("TOCSIN_NODE_DATA_DIR", data_dir)
             .env("TOCSIN_API_LISTEN", "127.0.0.1:0")
             .env("TOCSIN_AUTH_DEV_ISSUER_LISTEN", "127.0.0.1:0")
-            .env("TOCSIN_LOG_LEVEL", "warn")
+            .env("TOCSIN_LOG_LEVEL", log_level)
             .stdin(Stdio::null())
             .stdout(Stdio::piped())
-            .stderr(Stdio::inherit())
+            .stderr(Stdio::piped())
             .kill_on_drop(true)
             .spawn()
             .context("cannot start node-under-test")?;
+        let log = Arc::new(Mutex::new(String::new()));
+        let stderr = child.stderr.take().context("no stderr")?;
+        let sink = Arc::clone(&log);
+        tokio::spawn(async move {
+            let mut lines = BufReader::new(stderr).lines();
+            while let Ok(Some(line)) = lines.next_line().await {
+                if let Ok(mut text) = sink.lock() {
+                    text.push_str(&line);
+                    text.push('\n');
+                }
+            }
+        });
         let stdout = child.stdout.take().context("no stdout")?;
         let announce = async {
             let mut lines = BufReader::new(stdout).lines();
@@ -72,7 +97,13 @@ impl NodeProcess {
             fingerprint: fingerprint.parse()?,
             dev_issuer,
             data_dir: data_dir.to_owned(),
+            log,
         })
+    }
+
+    /// Everything the node has logged so far.
+    pub fn log(&self) -> String {
+        self.log.lock().map(|l| l.clone()).unwrap_or_default()
     }
 
     /// A token from the node's development issuer.
