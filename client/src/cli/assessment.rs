@@ -14,7 +14,7 @@ use crate::document::{self, TEMPLATE};
 use crate::render;
 use crate::view::AssessmentView;
 
-pub async fn run(session: &Session, command: AssessmentCommand) -> Result<(), CliError> {
+pub(super) async fn run(session: &Session, command: AssessmentCommand) -> Result<(), CliError> {
     match command {
         AssessmentCommand::New { output, force } => match output {
             Some(path) => write_template(&path, force),
@@ -94,7 +94,7 @@ async fn revise(session: &Session, id: &str, file: &Path, base: Option<u32>) -> 
     emit_change(session, "revised", &revised)
 }
 
-pub async fn submit(session: &Session, args: VersionArgs) -> Result<(), CliError> {
+pub(super) async fn submit(session: &Session, args: VersionArgs) -> Result<(), CliError> {
     let mut client = session.client().await?;
     let version = version_or_latest(&mut client, &args).await?;
     let request = pb::SubmitAssessmentRequest { id: args.id, version };
@@ -102,7 +102,7 @@ pub async fn submit(session: &Session, args: VersionArgs) -> Result<(), CliError
     emit_change(session, "submitted", &submitted)
 }
 
-pub async fn publish(session: &Session, args: VersionArgs) -> Result<(), CliError> {
+pub(super) async fn publish(session: &Session, args: VersionArgs) -> Result<(), CliError> {
     let mut client = session.client().await?;
     let version = version_or_latest(&mut client, &args).await?;
     let request = pb::PublishAssessmentRequest { id: args.id, version };
@@ -110,7 +110,7 @@ pub async fn publish(session: &Session, args: VersionArgs) -> Result<(), CliErro
     emit_change(session, "published", &published)
 }
 
-pub async fn list(session: &Session, args: ListArgs) -> Result<(), CliError> {
+pub(super) async fn list(session: &Session, args: ListArgs) -> Result<(), CliError> {
     let request = pb::ListAssessmentsRequest {
         country: args.country.unwrap_or_default(),
         regional_body: args.body.unwrap_or_default(),
@@ -128,7 +128,7 @@ pub async fn list(session: &Session, args: ListArgs) -> Result<(), CliError> {
     session.emit(&views, |v| render::assessments(v))
 }
 
-pub async fn show(session: &Session, args: ShowArgs) -> Result<(), CliError> {
+pub(super) async fn show(session: &Session, args: ShowArgs) -> Result<(), CliError> {
     let request = pb::GetAssessmentRequest {
         id: args.id,
         version: args.version.unwrap_or(0),

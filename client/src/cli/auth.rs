@@ -25,7 +25,7 @@ struct LoginView {
     id_token: Option<String>,
 }
 
-pub async fn login(session: &Session, args: LoginArgs) -> Result<(), CliError> {
+pub(super) async fn login(session: &Session, args: LoginArgs) -> Result<(), CliError> {
     let raw = if args.token_stdin {
         read_token_from_stdin()?
     } else if args.dev {
@@ -113,7 +113,7 @@ fn show_device_prompt(prompt: &DevicePrompt) {
     eprintln!("waiting for the login to complete...");
 }
 
-pub fn logout(session: &Session) -> Result<(), CliError> {
+pub(super) fn logout(session: &Session) -> Result<(), CliError> {
     #[derive(Serialize)]
     struct LogoutView {
         node: String,
@@ -133,7 +133,7 @@ pub fn logout(session: &Session) -> Result<(), CliError> {
     })
 }
 
-pub async fn whoami(session: &Session) -> Result<(), CliError> {
+pub(super) async fn whoami(session: &Session) -> Result<(), CliError> {
     let reply = session
         .client()
         .await?
@@ -143,7 +143,7 @@ pub async fn whoami(session: &Session) -> Result<(), CliError> {
     session.emit(&WhoAmIView::from(&reply), render::whoami)
 }
 
-pub fn pin(session: &Session, url: &NodeUrl, fingerprint: Fingerprint) -> Result<(), CliError> {
+pub(super) fn pin(session: &Session, url: &NodeUrl, fingerprint: Fingerprint) -> Result<(), CliError> {
     #[derive(Serialize)]
     struct PinView {
         node: String,

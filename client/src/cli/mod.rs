@@ -8,7 +8,10 @@ mod error;
 mod session;
 mod situation;
 
-pub use args::{AssessmentCommand, Cli, Command};
+pub use args::{
+    AssessmentCommand, Cli, Command, ListArgs, LoginArgs, ShowArgs, SituationCommand, SituationFilter,
+    VersionArgs,
+};
 pub use error::{CliError, exit};
 
 use session::Session;

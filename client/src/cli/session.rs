@@ -17,17 +17,17 @@ use crate::node_url::NodeUrl;
 use crate::verifier::Trust;
 
 #[derive(Debug)]
-pub struct Session {
-    pub node: NodeUrl,
-    pub dir: ConfigDir,
-    pub json: bool,
+pub(super) struct Session {
+    pub(super) node: NodeUrl,
+    pub(super) dir: ConfigDir,
+    pub(super) json: bool,
     fingerprint: Option<Fingerprint>,
     ca_cert: Option<PathBuf>,
     token: Option<String>,
 }
 
 impl Session {
-    pub fn new(cli: &Cli) -> Result<Self, CliError> {
+    pub(super) fn new(cli: &Cli) -> Result<Self, CliError> {
         Ok(Self {
             node: cli.node.clone(),
             dir: ConfigDir::locate(cli.config_dir.clone())?,
@@ -38,16 +38,16 @@ impl Session {
         })
     }
 
-    pub fn credentials(&self) -> CredentialStore {
+    pub(super) fn credentials(&self) -> CredentialStore {
         CredentialStore::new(&self.dir)
     }
 
-    pub fn known_nodes(&self) -> KnownNodes {
+    pub(super) fn known_nodes(&self) -> KnownNodes {
         KnownNodes::new(&self.dir)
     }
 
     /// `--ca-cert`, else `--fingerprint`, else the pin in `known_nodes.json`.
-    pub fn trust(&self) -> Result<Option<Trust>, CliError> {
+    pub(super) fn trust(&self) -> Result<Option<Trust>, CliError> {
         if let Some(path) = &self.ca_cert {
             return Ok(Some(Trust::CaFile(path.clone())));
         }
@@ -63,7 +63,7 @@ impl Session {
     /// A client for the node with the caller's token: refused before any
     /// connection when there is no usable token, and never connecting to a
     /// node whose certificate is not trusted.
-    pub async fn client(&self) -> Result<NodeClient, CliError> {
+    pub(super) async fn client(&self) -> Result<NodeClient, CliError> {
         let token = match &self.token {
             Some(token) => token.trim().to_owned(),
             None => self.credentials().usable(&self.node, Utc::now())?.id_token,
@@ -76,7 +76,11 @@ impl Session {
     }
 
     /// Prints `view` as JSON with `--json`, else `human(view)`.
-    pub fn emit<T: Serialize>(&self, view: &T, human: impl FnOnce(&T) -> String) -> Result<(), CliError> {
+    pub(super) fn emit<T: Serialize>(
+        &self,
+        view: &T,
+        human: impl FnOnce(&T) -> String,
+    ) -> Result<(), CliError> {
         if self.json {
             let mut text = serde_json::to_string_pretty(view).map_err(|e| CliError::Io {
                 action: "write JSON",
@@ -91,7 +95,7 @@ impl Session {
 }
 
 /// Writes to standard output; a closed pipe (`tocsin list | head`) is not an error.
-pub fn print(text: &str) -> Result<(), CliError> {
+pub(super) fn print(text: &str) -> Result<(), CliError> {
     let mut out = io::stdout().lock();
     match out.write_all(text.as_bytes()).and_then(|()| out.flush()) {
         Err(e) if e.kind() != io::ErrorKind::BrokenPipe => Err(CliError::Io {

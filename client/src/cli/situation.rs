@@ -8,7 +8,7 @@ use super::session::Session;
 use crate::render;
 use crate::view::SituationView;
 
-pub async fn list(session: &Session, filter: SituationFilter) -> Result<(), CliError> {
+pub(super) async fn list(session: &Session, filter: SituationFilter) -> Result<(), CliError> {
     let request = pb::ListSituationsRequest {
         country: filter.country.unwrap_or_default(),
         regional_body: filter.body.unwrap_or_default(),
@@ -23,7 +23,7 @@ pub async fn list(session: &Session, filter: SituationFilter) -> Result<(), CliE
     session.emit(&views, |v| render::situations(v))
 }
 
-pub async fn run(session: &Session, command: SituationCommand) -> Result<(), CliError> {
+pub(super) async fn run(session: &Session, command: SituationCommand) -> Result<(), CliError> {
     match command {
         SituationCommand::Show { id } => {
             let request = pb::GetSituationRequest { id };

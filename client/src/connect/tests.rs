@@ -129,10 +129,10 @@ async fn serve(identity: &Identity) -> NodeUrl {
     let (sender, receiver) = tokio::sync::mpsc::channel(4);
     tokio::spawn(async move {
         while let Ok((tcp, _)) = listener.accept().await {
-            if let Ok(tls) = acceptor.accept(tcp).await {
-                if sender.send(Ok::<_, io::Error>(tls)).await.is_err() {
-                    break;
-                }
+            if let Ok(tls) = acceptor.accept(tcp).await
+                && sender.send(Ok::<_, io::Error>(tls)).await.is_err()
+            {
+                break;
             }
         }
     });

@@ -1,6 +1,7 @@
 //! Traffic Light Protocol 2.0 markings.
 
 use serde::{Deserialize, Serialize};
+use std::collections::BTreeSet;
 use std::fmt;
 use std::str::FromStr;
 
@@ -30,6 +31,28 @@ impl Tlp {
             Tlp::Amber => "AMBER",
             Tlp::AmberStrict => "AMBER+STRICT",
             Tlp::Red => "RED",
+        }
+    }
+
+    /// May a statement with this marking go straight from its origin to
+    /// `recipient`, a member of the federation? TLP:RED goes only to the
+    /// organisations named on the statement; every other label may go to any
+    /// member the sharing policy allows. Holds whatever a policy says.
+    pub fn may_send_direct(self, recipient: &str, named_recipients: &BTreeSet<String>) -> bool {
+        match self {
+            Tlp::Red => named_recipients.contains(recipient),
+            Tlp::AmberStrict | Tlp::Amber | Tlp::Green | Tlp::Clear => true,
+        }
+    }
+
+    /// May a node forward a statement with this marking that it received
+    /// from another? TLP:RED, AMBER and AMBER+STRICT are never relayed;
+    /// GREEN may be relayed inside the federation, which every peer is;
+    /// CLEAR anywhere. Holds whatever a policy says.
+    pub fn may_relay(self) -> bool {
+        match self {
+            Tlp::Clear | Tlp::Green => true,
+            Tlp::Amber | Tlp::AmberStrict | Tlp::Red => false,
         }
     }
 }
@@ -72,5 +95,32 @@ mod tests {
         assert!("WHITE".parse::<Tlp>().unwrap_err().contains("`WHITE`"));
         assert!(Tlp::Clear < Tlp::Red);
         assert_eq!(Tlp::AmberStrict.to_string(), "TLP:AMBER+STRICT");
+    }
+
+    #[test]
+    fn red_goes_only_to_named_recipients() {
+        let named = BTreeSet::from(["au".to_owned()]);
+        let none = BTreeSet::new();
+        for (tlp, recipient, named, want) in [
+            (Tlp::Red, "au", &named, true),
+            (Tlp::Red, "ecowas", &named, false),
+            (Tlp::Red, "au", &none, false),
+            (Tlp::AmberStrict, "ecowas", &named, true),
+            (Tlp::Amber, "ecowas", &none, true),
+            (Tlp::Green, "ecowas", &none, true),
+            (Tlp::Clear, "ecowas", &none, true),
+        ] {
+            assert_eq!(
+                tlp.may_send_direct(recipient, named),
+                want,
+                "{tlp} to {recipient}"
+            );
+        }
+    }
+
+    #[test]
+    fn only_green_and_clear_are_relayed() {
+        let relayed: Vec<Tlp> = Tlp::ALL.into_iter().filter(|t| t.may_relay()).collect();
+        assert_eq!(relayed, [Tlp::Clear, Tlp::Green]);
     }
 }

@@ -9,7 +9,9 @@ pub mod geography;
 pub mod marking;
 pub mod membership;
 pub mod reference;
+pub mod signing;
 pub mod situation;
+pub mod statement;
 
 mod error;
 #[cfg(test)]

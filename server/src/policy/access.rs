@@ -2,18 +2,15 @@
 //! on this assessment? Cedar decides, from `policies/access.cedar` validated
 //! against `policies/tocsin.cedarschema`.
 
-use cedar_policy::{
-    Authorizer, Context, Entities, PolicyId, PolicySet, Request, Schema, ValidationMode, Validator,
-};
+use cedar_policy::{Authorizer, Context, Entities, PolicyId, PolicySet, Request, Schema};
 use std::collections::BTreeSet;
 use std::path::Path;
-use std::str::FromStr;
 
 use crate::model::assessment::Assessment;
 use crate::model::caller::Caller;
-use crate::policy::diagnostic::{position, problems};
 use crate::policy::entities;
-use crate::policy::error::{PolicyError, Position, Problem};
+use crate::policy::error::PolicyError;
+use crate::policy::loading::{policy_ids, validated};
 
 /// The schema's file name in a policy directory.
 pub const SCHEMA_FILE: &str = "tocsin.cedarschema";
@@ -165,27 +162,7 @@ impl AccessPolicy {
         policy_text: &str,
         policy_name: &str,
     ) -> Result<Self, PolicyError> {
-        let (schema, _warnings) =
-            Schema::from_cedarschema_str(schema_text).map_err(|e| PolicyError::Schema {
-                file: schema_name.to_owned(),
-                problems: problems(&e, schema_name, schema_text),
-            })?;
-        let parsed = PolicySet::from_str(policy_text).map_err(|e| PolicyError::Parse {
-            file: policy_name.to_owned(),
-            problems: problems(&e, policy_name, policy_text),
-        })?;
-        let policies = name_by_id(&parsed, policy_text, policy_name)?;
-        let result = Validator::new(schema.clone()).validate(&policies, ValidationMode::Strict);
-        if !result.validation_passed() {
-            return Err(PolicyError::Validation {
-                file: policy_name.to_owned(),
-                schema: schema_name.to_owned(),
-                problems: result
-                    .validation_errors()
-                    .flat_map(|e| problems(e, policy_name, policy_text))
-                    .collect(),
-            });
-        }
+        let (schema, policies) = validated(schema_text, schema_name, policy_text, policy_name)?;
         Ok(Self {
             schema,
             policies,
@@ -195,8 +172,7 @@ impl AccessPolicy {
 
     /// The `@id`s of the loaded policies, sorted.
     pub fn policy_ids(&self) -> Vec<String> {
-        let ids: BTreeSet<String> = self.policies.policies().map(|p| p.id().to_string()).collect();
-        ids.into_iter().collect()
+        policy_ids(&self.policies)
     }
 
     /// May `caller` take `action` on `resource` at the node of
@@ -256,66 +232,4 @@ impl AccessPolicy {
         let entities = Entities::from_entities(all, Some(&self.schema)).map_err(|e| e.to_string())?;
         Ok((request, entities))
     }
-}
-
-/// Renames every policy from Cedar's generated `policyN` to its `@id`
-/// annotation, which must be present and unique.
-fn name_by_id(parsed: &PolicySet, text: &str, file: &str) -> Result<PolicySet, PolicyError> {
-    if parsed.templates().next().is_some() {
-        return Err(PolicyError::Parse {
-            file: file.to_owned(),
-            problems: vec![Problem {
-                file: file.to_owned(),
-                position: None,
-                message: "policy templates (`?principal`, `?resource`) are not used by the node".into(),
-            }],
-        });
-    }
-    // Cedar numbers policies `policy0`, `policy1`, … in file order, and keeps
-    // each one's source text: together they give each policy's position.
-    let mut in_order: Vec<_> = parsed.policies().collect();
-    in_order.sort_by_key(|p| {
-        p.id()
-            .to_string()
-            .trim_start_matches("policy")
-            .parse::<usize>()
-            .unwrap_or(usize::MAX)
-    });
-    let mut named = PolicySet::new();
-    let mut seen = BTreeSet::new();
-    let mut cursor = 0;
-    for policy in in_order {
-        let source = policy.to_string();
-        let at: Option<Position> = text
-            .get(cursor..)
-            .and_then(|rest| rest.find(&source))
-            .map(|found| {
-                cursor += found + source.len();
-                position(text, cursor - source.len())
-            });
-        let Some(id) = policy.annotation("id") else {
-            return Err(PolicyError::MissingId {
-                file: file.to_owned(),
-                position: at,
-            });
-        };
-        if !seen.insert(id.to_owned()) {
-            return Err(PolicyError::DuplicateId {
-                id: id.to_owned(),
-                file: file.to_owned(),
-                position: at,
-            });
-        }
-        named
-            .add(policy.new_id(PolicyId::new(id)))
-            .map_err(|e| PolicyError::Parse {
-                file: file.to_owned(),
-                problems: vec![Problem {
-                    file: file.to_owned(),
-                    position: at,
-                    message: e.to_string(),
-                }],
-            })?;
-    }
-    Ok(named)
 }

@@ -8,8 +8,10 @@
 
 mod assessments;
 mod codec;
+mod federation;
 mod schema;
 
+pub use federation::{Applied, Equivocation, InboxEntry, OutboxEntry, Refusal};
 pub use schema::SCHEMA_VERSION;
 
 use std::path::{Path, PathBuf};
@@ -83,5 +85,7 @@ impl Store {
     }
 }
 
+#[cfg(test)]
+mod federation_tests;
 #[cfg(test)]
 mod tests;

@@ -1,0 +1,319 @@
+//! What crosses the federation, as this node keeps it: the outbox of
+//! statements it sends (`outbox`: seq → entry), what it received (`inbox`:
+//! origin\0id → entry), each peer's cursor (`cursors`), the delivery ledger
+//! (`ledger`: statement id\0peer → time), quarantined equivocations and
+//! refused deliveries. Inbound statements and the cursor that covers them are
+//! written in one transaction.
+
+use chrono::{DateTime, Utc};
+use serde::{Deserialize, Serialize};
+use sled::Transactional;
+use sled::transaction::{ConflictableTransactionError, TransactionError};
+use std::collections::BTreeSet;
+
+use crate::store::codec::{decode, encode};
+use crate::store::{Store, StoreError};
+
+const OUTBOX: &str = "outbox";
+const INBOX: &str = "inbox";
+const CURSORS: &str = "cursors";
+const LEDGER: &str = "ledger";
+const QUARANTINE: &str = "quarantine";
+const REFUSALS: &str = "refusals";
+const PROJECTED: &str = "projected";
+const NEXT_SEQ: &[u8] = b"outbox_next_seq";
+
+/// A statement waiting in the outbox for the peers it is meant for.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct OutboxEntry {
+    pub statement_id: String,
+    pub origin: String,
+    /// The encoded `Envelope`, exactly as signed by the origin.
+    #[serde(with = "crate::store::codec::base64_bytes")]
+    pub envelope: Vec<u8>,
+    /// Encoded relay attestations the statement arrived with (empty for
+    /// statements this node made).
+    #[serde(with = "crate::store::codec::base64_list")]
+    pub relays: Vec<Vec<u8>>,
+    /// Organisations this entry may be delivered to.
+    pub recipients: BTreeSet<String>,
+    pub added_at: DateTime<Utc>,
+}
+
+/// A statement received from a peer, verified before it got here.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct InboxEntry {
+    pub statement_id: String,
+    pub origin: String,
+    #[serde(with = "crate::store::codec::base64_bytes")]
+    pub payload_sha256: Vec<u8>,
+    #[serde(with = "crate::store::codec::base64_bytes")]
+    pub envelope: Vec<u8>,
+    #[serde(with = "crate::store::codec::base64_list")]
+    pub relays: Vec<Vec<u8>>,
+    /// The peer it came from (the origin itself, or the last relay).
+    pub received_from: String,
+    pub received_at: DateTime<Utc>,
+}
+
+/// The same statement id from the same origin with different bytes.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Equivocation {
+    pub statement_id: String,
+    pub origin: String,
+    #[serde(with = "crate::store::codec::base64_bytes")]
+    pub first_sha256: Vec<u8>,
+    #[serde(with = "crate::store::codec::base64_bytes")]
+    pub second_sha256: Vec<u8>,
+    #[serde(with = "crate::store::codec::base64_bytes")]
+    pub second_envelope: Vec<u8>,
+    pub received_from: String,
+    pub at: DateTime<Utc>,
+}
+
+/// A delivery a peer sent that this node refused, and why.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Refusal {
+    pub peer: String,
+    pub reason: String,
+    pub at: DateTime<Utc>,
+}
+
+/// What applying an inbound statement did.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Applied {
+    Stored,
+    Duplicate,
+    Quarantined,
+}
+
+fn inbox_key(origin: &str, id: &str) -> Vec<u8> {
+    let mut key = origin.as_bytes().to_vec();
+    key.push(0);
+    key.extend_from_slice(id.as_bytes());
+    key
+}
+
+fn ledger_key(statement_id: &str, peer: &str) -> Vec<u8> {
+    inbox_key(statement_id, peer)
+}
+
+impl Store {
+    fn tree(&self, name: &str) -> Result<sled::Tree, StoreError> {
+        Ok(self.db.open_tree(name)?)
+    }
+
+    /// Appends entries to the outbox and marks `projected` keys done, in one
+    /// transaction; returns the sequence numbers given.
+    pub async fn append_outbox(
+        &self,
+        entries: &[OutboxEntry],
+        projected: &[String],
+    ) -> Result<Vec<u64>, StoreError> {
+        let encoded = entries
+            .iter()
+            .map(|e| encode(OUTBOX, e))
+            .collect::<Result<Vec<_>, _>>()?;
+        let (outbox, marks, meta) = (self.tree(OUTBOX)?, self.tree(PROJECTED)?, self.tree("meta")?);
+        let seqs = (&outbox, &marks, &meta)
+            .transaction(|(outbox, marks, meta)| {
+                let mut next = match meta.get(NEXT_SEQ)? {
+                    Some(bytes) => u64_of(&bytes).map_err(ConflictableTransactionError::Abort)?,
+                    None => 1,
+                };
+                let mut seqs = Vec::with_capacity(encoded.len());
+                for value in &encoded {
+                    outbox.insert(&next.to_be_bytes(), value.as_slice())?;
+                    seqs.push(next);
+                    next += 1;
+                }
+                meta.insert(NEXT_SEQ, &next.to_be_bytes())?;
+                for mark in projected {
+                    marks.insert(mark.as_bytes(), &[])?;
+                }
+                Ok(seqs)
+            })
+            .map_err(abort)?;
+        self.durable().await?;
+        Ok(seqs)
+    }
+
+    /// Whether `key` was marked by `append_outbox`.
+    pub fn is_projected(&self, key: &str) -> Result<bool, StoreError> {
+        Ok(self.tree(PROJECTED)?.contains_key(key.as_bytes())?)
+    }
+
+    /// Up to `limit` outbox entries after `seq`, in order.
+    pub fn outbox_after(&self, seq: u64, limit: usize) -> Result<Vec<(u64, OutboxEntry)>, StoreError> {
+        let start = seq.saturating_add(1).to_be_bytes();
+        self.tree(OUTBOX)?
+            .range(start..)
+            .take(limit)
+            .map(|entry| {
+                let (key, value) = entry?;
+                Ok((u64_of(&key)?, decode(OUTBOX, &key, &value)?))
+            })
+            .collect()
+    }
+
+    /// The last sequence number given, 0 when the outbox is empty.
+    pub fn outbox_head(&self) -> Result<u64, StoreError> {
+        match self.tree("meta")?.get(NEXT_SEQ)? {
+            Some(bytes) => Ok(u64_of(&bytes)? - 1),
+            None => Ok(0),
+        }
+    }
+
+    /// Applies one verified inbound statement (or none, to move the cursor
+    /// past a refused delivery) and the peer's new cursor, atomically. A
+    /// statement this node may forward is appended to its outbox in the same
+    /// transaction.
+    pub async fn apply_inbound(
+        &self,
+        peer: &str,
+        cursor: &[u8],
+        entry: Option<&InboxEntry>,
+        forward: Option<&OutboxEntry>,
+    ) -> Result<Applied, StoreError> {
+        let inbound = entry.map(|e| encode(INBOX, e)).transpose()?;
+        let forward = forward.map(|f| encode(OUTBOX, f)).transpose()?;
+        let trees = [INBOX, CURSORS, QUARANTINE, OUTBOX, "meta"].map(|t| self.tree(t));
+        let [inbox, cursors, quarantine, outbox, meta] = trees;
+        let (inbox, cursors, quarantine, outbox, meta) = (inbox?, cursors?, quarantine?, outbox?, meta?);
+        let now = Utc::now();
+        let applied = (&inbox, &cursors, &quarantine, &outbox, &meta)
+            .transaction(|(inbox, cursors, quarantine, outbox, meta)| {
+                cursors.insert(peer.as_bytes(), cursor)?;
+                let (Some(entry), Some(value)) = (entry, &inbound) else {
+                    return Ok(Applied::Duplicate);
+                };
+                let key = inbox_key(&entry.origin, &entry.statement_id);
+                if let Some(existing) = inbox.get(&key)? {
+                    let existing: InboxEntry =
+                        decode(INBOX, &key, &existing).map_err(ConflictableTransactionError::Abort)?;
+                    if existing.payload_sha256 == entry.payload_sha256 {
+                        return Ok(Applied::Duplicate);
+                    }
+                    let record = Equivocation {
+                        statement_id: entry.statement_id.clone(),
+                        origin: entry.origin.clone(),
+                        first_sha256: existing.payload_sha256,
+                        second_sha256: entry.payload_sha256.clone(),
+                        second_envelope: entry.envelope.clone(),
+                        received_from: peer.to_owned(),
+                        at: now,
+                    };
+                    let record = encode(QUARANTINE, &record).map_err(ConflictableTransactionError::Abort)?;
+                    let mut qkey = key.clone();
+                    qkey.extend_from_slice(&now.timestamp_nanos_opt().unwrap_or_default().to_be_bytes());
+                    quarantine.insert(qkey, record)?;
+                    return Ok(Applied::Quarantined);
+                }
+                inbox.insert(key, value.as_slice())?;
+                if let Some(forward) = &forward {
+                    let next = match meta.get(NEXT_SEQ)? {
+                        Some(bytes) => u64_of(&bytes).map_err(ConflictableTransactionError::Abort)?,
+                        None => 1,
+                    };
+                    outbox.insert(&next.to_be_bytes(), forward.as_slice())?;
+                    meta.insert(NEXT_SEQ, &(next + 1).to_be_bytes())?;
+                }
+                Ok(Applied::Stored)
+            })
+            .map_err(abort)?;
+        self.durable().await?;
+        Ok(applied)
+    }
+
+    /// The cursor last stored for `peer`.
+    pub fn cursor(&self, peer: &str) -> Result<Option<Vec<u8>>, StoreError> {
+        Ok(self.tree(CURSORS)?.get(peer.as_bytes())?.map(|v| v.to_vec()))
+    }
+
+    /// Every statement received, ordered by origin then id.
+    pub fn inbox(&self) -> Result<Vec<InboxEntry>, StoreError> {
+        self.tree(INBOX)?
+            .iter()
+            .map(|entry| {
+                let (key, value) = entry?;
+                decode(INBOX, &key, &value)
+            })
+            .collect()
+    }
+
+    pub fn inbox_entry(&self, origin: &str, id: &str) -> Result<Option<InboxEntry>, StoreError> {
+        let key = inbox_key(origin, id);
+        self.tree(INBOX)?
+            .get(&key)?
+            .map(|v| decode(INBOX, &key, &v))
+            .transpose()
+    }
+
+    /// Records that `peer` was sent `statement_id` (the delivery ledger).
+    /// Not flushed on its own: a lost ledger line means a retraction is sent
+    /// to a peer that may not hold the statement, which is harmless.
+    pub fn record_delivery(&self, statement_id: &str, peer: &str) -> Result<(), StoreError> {
+        let at = Utc::now().to_rfc3339();
+        self.tree(LEDGER)?
+            .insert(ledger_key(statement_id, peer), at.as_bytes())?;
+        Ok(())
+    }
+
+    /// The peers the ledger says received `statement_id`.
+    pub fn delivered_to(&self, statement_id: &str) -> Result<BTreeSet<String>, StoreError> {
+        let mut prefix = statement_id.as_bytes().to_vec();
+        prefix.push(0);
+        self.tree(LEDGER)?
+            .scan_prefix(&prefix)
+            .map(|entry| {
+                let (key, _) = entry?;
+                Ok(String::from_utf8_lossy(&key[prefix.len()..]).into_owned())
+            })
+            .collect()
+    }
+
+    pub fn quarantine(&self) -> Result<Vec<Equivocation>, StoreError> {
+        self.tree(QUARANTINE)?
+            .iter()
+            .map(|entry| {
+                let (key, value) = entry?;
+                decode(QUARANTINE, &key, &value)
+            })
+            .collect()
+    }
+
+    /// Records a refused delivery; durable, since refusals are evidence.
+    pub async fn record_refusal(&self, refusal: &Refusal) -> Result<(), StoreError> {
+        let tree = self.tree(REFUSALS)?;
+        let id = self.db.generate_id()?;
+        tree.insert(id.to_be_bytes(), encode(REFUSALS, refusal)?)?;
+        self.durable().await
+    }
+
+    pub fn refusals(&self) -> Result<Vec<Refusal>, StoreError> {
+        self.tree(REFUSALS)?
+            .iter()
+            .map(|entry| {
+                let (key, value) = entry?;
+                decode(REFUSALS, &key, &value)
+            })
+            .collect()
+    }
+}
+
+fn u64_of(bytes: &[u8]) -> Result<u64, StoreError> {
+    <[u8; 8]>::try_from(bytes)
+        .map(u64::from_be_bytes)
+        .map_err(|_| StoreError::Corrupt {
+            tree: OUTBOX,
+            key: String::from_utf8_lossy(bytes).into_owned(),
+            reason: format!("expected 8 bytes, found {}", bytes.len()),
+        })
+}
+
+fn abort(e: TransactionError<StoreError>) -> StoreError {
+    match e {
+        TransactionError::Abort(e) => e,
+        TransactionError::Storage(e) => StoreError::Io(e),
+    }
+}

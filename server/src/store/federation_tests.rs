@@ -1,0 +1,134 @@
+//! The federation trees: outbox order, atomic inbound application,
+//! duplicates, equivocation, cursors surviving reopen.
+
+use chrono::Utc;
+use std::collections::BTreeSet;
+
+use crate::store::{Applied, InboxEntry, OutboxEntry, Refusal, Store};
+
+fn outgoing(id: &str) -> OutboxEntry {
+    OutboxEntry {
+        statement_id: id.into(),
+        origin: "xaa".into(),
+        envelope: vec![1, 2, 3],
+        relays: vec![],
+        recipients: BTreeSet::from(["ecowas".to_owned()]),
+        added_at: Utc::now(),
+    }
+}
+
+fn incoming(id: &str, hash: u8) -> InboxEntry {
+    InboxEntry {
+        statement_id: id.into(),
+        origin: "xaa".into(),
+        payload_sha256: vec![hash; 32],
+        envelope: vec![hash, 9, 9],
+        relays: vec![vec![7]],
+        received_from: "ecowas".into(),
+        received_at: Utc::now(),
+    }
+}
+
+#[tokio::test]
+async fn outbox_numbers_entries_in_order_and_survives_reopen() {
+    let dir = tempfile::tempdir().unwrap();
+    {
+        let store = Store::open(dir.path()).unwrap();
+        assert_eq!(store.outbox_head().unwrap(), 0);
+        let seqs = store
+            .append_outbox(&[outgoing("s1"), outgoing("s2")], &["a/1/e0".into()])
+            .await
+            .unwrap();
+        assert_eq!(seqs, [1, 2]);
+        assert_eq!(store.append_outbox(&[outgoing("s3")], &[]).await.unwrap(), [3]);
+    }
+    let store = Store::open(dir.path()).unwrap();
+    assert_eq!(store.outbox_head().unwrap(), 3);
+    assert!(store.is_projected("a/1/e0").unwrap());
+    assert!(!store.is_projected("a/2/e0").unwrap());
+    let after: Vec<_> = store
+        .outbox_after(1, 10)
+        .unwrap()
+        .into_iter()
+        .map(|(s, e)| (s, e.statement_id))
+        .collect();
+    assert_eq!(after, [(2, "s2".to_owned()), (3, "s3".to_owned())]);
+    assert_eq!(store.outbox_after(0, 1).unwrap().len(), 1);
+}
+
+#[tokio::test]
+async fn inbound_statements_and_cursor_are_applied_together() {
+    let dir = tempfile::tempdir().unwrap();
+    let store = Store::open(dir.path()).unwrap();
+    let applied = store
+        .apply_inbound("ecowas", b"c1", Some(&incoming("s1", 1)), Some(&outgoing("s1")))
+        .await
+        .unwrap();
+    assert_eq!(applied, Applied::Stored);
+    assert_eq!(store.cursor("ecowas").unwrap().as_deref(), Some(&b"c1"[..]));
+    assert_eq!(
+        store.outbox_head().unwrap(),
+        1,
+        "the forwardable statement joined the outbox"
+    );
+
+    // The same bytes again: a duplicate, dropped, but the cursor moves on.
+    let applied = store
+        .apply_inbound("au", b"c2", Some(&incoming("s1", 1)), Some(&outgoing("s1")))
+        .await
+        .unwrap();
+    assert_eq!(applied, Applied::Duplicate);
+    assert_eq!(
+        store.outbox_head().unwrap(),
+        1,
+        "a duplicate is not forwarded twice"
+    );
+    assert_eq!(store.cursor("au").unwrap().as_deref(), Some(&b"c2"[..]));
+
+    // Same id, other bytes: equivocation, quarantined, the first kept.
+    let applied = store
+        .apply_inbound("ecowas", b"c3", Some(&incoming("s1", 2)), None)
+        .await
+        .unwrap();
+    assert_eq!(applied, Applied::Quarantined);
+    assert_eq!(
+        store.inbox_entry("xaa", "s1").unwrap().unwrap().payload_sha256,
+        vec![1; 32]
+    );
+    let quarantined = store.quarantine().unwrap();
+    assert_eq!(quarantined.len(), 1);
+    assert_eq!(
+        (quarantined[0].first_sha256[0], quarantined[0].second_sha256[0]),
+        (1, 2)
+    );
+
+    // A refused delivery only moves the cursor.
+    assert_eq!(
+        store.apply_inbound("ecowas", b"c4", None, None).await.unwrap(),
+        Applied::Duplicate
+    );
+    assert_eq!(store.inbox().unwrap().len(), 1);
+    drop(store);
+    let store = Store::open(dir.path()).unwrap();
+    assert_eq!(store.cursor("ecowas").unwrap().as_deref(), Some(&b"c4"[..]));
+}
+
+#[tokio::test]
+async fn ledger_and_refusals_are_kept() {
+    let dir = tempfile::tempdir().unwrap();
+    let store = Store::open(dir.path()).unwrap();
+    store.record_delivery("s1", "ecowas").unwrap();
+    store.record_delivery("s1", "au").unwrap();
+    store.record_delivery("s10", "un-hq").unwrap();
+    assert_eq!(
+        store.delivered_to("s1").unwrap(),
+        BTreeSet::from(["au".to_owned(), "ecowas".to_owned()])
+    );
+    let refusal = Refusal {
+        peer: "rogue".into(),
+        reason: "bad signature".into(),
+        at: Utc::now(),
+    };
+    store.record_refusal(&refusal).await.unwrap();
+    assert_eq!(store.refusals().unwrap(), vec![refusal]);
+}
