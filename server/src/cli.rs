@@ -1,5 +1,6 @@
 //! The `tocsin-node` command line: parse arguments, load the configuration,
-//! start the node, run until Ctrl-C or SIGTERM.
+//! start the node, run until Ctrl-C or SIGTERM; or `keygen` a federation
+//! signing key.
 
 use anyhow::Context;
 use clap::Parser;
@@ -7,6 +8,8 @@ use std::path::PathBuf;
 use std::process::ExitCode;
 
 use crate::config::{Config, DEFAULT_CONFIG, LogFormat};
+use crate::federation::keys::write_node_key;
+use crate::model::signing::NodeKey;
 use crate::node;
 
 /// Runs a Tocsin node: one organisation's early-warning server.
@@ -14,17 +17,21 @@ use crate::node;
 #[command(
     name = "tocsin-node",
     version,
+    args_conflicts_with_subcommands = true,
     after_help = "\
 Examples:
   tocsin-node --sample-data               try Tocsin: embedded defaults, fictional assessments
   tocsin-node --config deploy/node.toml   run with a configuration file
   tocsin-node --print-default-config > node.toml
+  tocsin-node keygen --out ecowas.key --id ecowas-2026
 
 Every configuration key can also be set with TOCSIN_<SECTION>_<KEY>, e.g.
 TOCSIN_API_LISTEN=127.0.0.1:8443. Exit status: 0 after a clean stop, 1 when
 the node cannot start (the message names the file, key or value at fault)."
 )]
 struct Args {
+    #[command(subcommand)]
+    command: Option<Command>,
     /// Configuration file (TOML). Without it, the built-in defaults apply.
     #[arg(short, long, value_name = "FILE")]
     config: Option<PathBuf>,
@@ -36,9 +43,35 @@ struct Args {
     print_default_config: bool,
 }
 
+#[derive(Debug, clap::Subcommand)]
+enum Command {
+    /// Write a new Ed25519 federation signing key and print its directory entry.
+    Keygen(KeygenArgs),
+}
+
+#[derive(Debug, clap::Args)]
+struct KeygenArgs {
+    /// Where to write the private key (PKCS#8 PEM, mode 0600); never overwritten.
+    #[arg(long, value_name = "FILE")]
+    out: PathBuf,
+    /// Key id for the federation directory (1 to 64 of a-z, 0-9, `-`, `_`);
+    /// default: the first 16 hex digits of the public key's SHA-256.
+    #[arg(long, value_name = "KEYID")]
+    id: Option<String>,
+}
+
 /// Runs `tocsin-node` with the process's arguments and environment.
 pub fn main() -> ExitCode {
     let args = Args::parse();
+    if let Some(Command::Keygen(keygen_args)) = &args.command {
+        return match keygen(keygen_args) {
+            Ok(()) => ExitCode::SUCCESS,
+            Err(error) => {
+                eprintln!("error: {error:#}");
+                ExitCode::FAILURE
+            }
+        };
+    }
     if args.print_default_config {
         print!("{DEFAULT_CONFIG}");
         return ExitCode::SUCCESS;
@@ -50,6 +83,34 @@ pub fn main() -> ExitCode {
             ExitCode::FAILURE
         }
     }
+}
+
+/// Generates a signing key, writes it to a new private file, and prints the
+/// key id, the public key and the directory entry to paste. The private key
+/// is never printed.
+fn keygen(args: &KeygenArgs) -> anyhow::Result<()> {
+    let mut key = NodeKey::generate()?;
+    if let Some(id) = &args.id {
+        key = key.with_key_id(id)?;
+    }
+    write_node_key(&args.out, &key)?;
+    let not_before = chrono::Utc::now().format("%Y-%m-%dT%H:%M:%SZ");
+    println!(
+        "wrote a new Ed25519 signing key to {out} (mode 0600)\n\
+         key id      {id}\n\
+         public key  {public}\n\
+         \n\
+         Add it under your organisation in the federation directory:\n\
+         \n\
+         [[organisation.key]]\n\
+         id = \"{id}\"\n\
+         public_key = \"{public}\"\n\
+         not_before = {not_before}",
+        out = args.out.display(),
+        id = key.key_id(),
+        public = key.public_key_base64(),
+    );
+    Ok(())
 }
 
 fn run(args: Args) -> anyhow::Result<()> {
@@ -122,4 +183,52 @@ async fn shutdown_signal() -> anyhow::Result<()> {
         .await
         .context("cannot listen for Ctrl-C")?;
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn running_needs_no_subcommand_and_keygen_takes_its_own_flags() {
+        let run = Args::try_parse_from(["tocsin-node", "--config", "node.toml", "--sample-data"]).unwrap();
+        assert!(run.command.is_none() && run.sample_data);
+        assert_eq!(run.config, Some(PathBuf::from("node.toml")));
+        let keygen =
+            Args::try_parse_from(["tocsin-node", "keygen", "--out", "k.pem", "--id", "au-2026"]).unwrap();
+        let Some(Command::Keygen(k)) = keygen.command else {
+            panic!("keygen expected")
+        };
+        assert_eq!(
+            (k.out, k.id.as_deref()),
+            (PathBuf::from("k.pem"), Some("au-2026"))
+        );
+        assert!(Args::try_parse_from(["tocsin-node", "--config", "x", "keygen", "--out", "k"]).is_err());
+        assert!(Args::try_parse_from(["tocsin-node", "keygen"]).is_err());
+    }
+
+    #[test]
+    fn keygen_writes_a_private_key_once() {
+        let dir = tempfile::tempdir().unwrap();
+        let out = dir.path().join("node.key");
+        let args = KeygenArgs {
+            out: out.clone(),
+            id: Some("au-2026".into()),
+        };
+        keygen(&args).unwrap();
+        let key = crate::federation::keys::load_node_key(&out, Some("au-2026")).unwrap();
+        assert_eq!(key.key_id(), "au-2026");
+        assert!(
+            keygen(&args)
+                .unwrap_err()
+                .to_string()
+                .contains("refusing to overwrite")
+        );
+        let bad = KeygenArgs {
+            out: dir.path().join("other.key"),
+            id: Some("Bad Id".into()),
+        };
+        assert!(keygen(&bad).is_err());
+        assert!(!dir.path().join("other.key").exists());
+    }
 }

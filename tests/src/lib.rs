@@ -1,7 +1,9 @@
 //! Test harness: starts real nodes (in this process or as child processes)
 //! and a real OpenID provider for integration tests.
 
+pub mod cli;
 pub mod content;
+pub mod federation;
 pub mod node;
 pub mod oidc;
 pub mod process;

@@ -103,9 +103,13 @@ impl CliError {
                 Code::Unauthenticated => exit::UNAUTHENTICATED,
                 Code::PermissionDenied => exit::PERMISSION_DENIED,
                 Code::NotFound => exit::NOT_FOUND,
-                Code::InvalidArgument | Code::FailedPrecondition | Code::OutOfRange | Code::AlreadyExists => {
-                    exit::INVALID
-                }
+                // `Aborted` is how the node refuses a stale version: the
+                // user must start again from the latest one.
+                Code::InvalidArgument
+                | Code::FailedPrecondition
+                | Code::Aborted
+                | Code::OutOfRange
+                | Code::AlreadyExists => exit::INVALID,
                 _ => exit::FAILURE,
             },
             CliError::Document(_)
@@ -138,7 +142,11 @@ mod tests {
             ),
             (Status::not_found("no assessment `a1`"), exit::NOT_FOUND),
             (Status::invalid_argument("invalid `content.tlp`"), exit::INVALID),
-            (Status::failed_precondition("stale version"), exit::INVALID),
+            (Status::failed_precondition("not in review"), exit::INVALID),
+            (
+                Status::aborted("assessment `a1` is at version 2, not 1"),
+                exit::INVALID,
+            ),
             (Status::already_exists("exists"), exit::INVALID),
             (Status::unavailable("connection reset"), exit::FAILURE),
             (Status::internal("boom"), exit::FAILURE),

@@ -14,7 +14,31 @@ pub use args::{
 };
 pub use error::{CliError, exit};
 
+use clap::Parser;
+use std::process::ExitCode;
+
 use session::Session;
+
+/// The `tocsin` program: parses the command line (clap prints usage errors
+/// and exits with 2), runs it on a single-threaded runtime, and reports a
+/// failure as one `error: …` line on standard error with its exit code.
+pub fn main() -> ExitCode {
+    let cli = Cli::parse();
+    let runtime = match tokio::runtime::Builder::new_current_thread().enable_all().build() {
+        Ok(runtime) => runtime,
+        Err(err) => {
+            eprintln!("error: cannot start the async runtime: {err}");
+            return ExitCode::from(exit::FAILURE);
+        }
+    };
+    match runtime.block_on(run(cli)) {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(err) => {
+            eprintln!("error: {err}");
+            ExitCode::from(err.exit_code())
+        }
+    }
+}
 
 /// Runs one parsed command line.
 pub async fn run(cli: Cli) -> Result<(), CliError> {

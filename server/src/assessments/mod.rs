@@ -63,6 +63,8 @@ pub struct Assessments {
     reference: Arc<ReferenceData>,
     policy: Arc<AccessPolicy>,
     organisation: String,
+    /// Signalled after every publication (the federation shares it).
+    published: Arc<tokio::sync::Notify>,
 }
 
 impl Assessments {
@@ -77,7 +79,13 @@ impl Assessments {
             reference,
             policy,
             organisation: organisation.to_owned(),
+            published: Arc::new(tokio::sync::Notify::new()),
         }
+    }
+
+    /// The signal given after every publication.
+    pub fn published_signal(&self) -> Arc<tokio::sync::Notify> {
+        self.published.clone()
     }
 
     /// The node-wide permission check, for calls with no assessment yet.
@@ -149,6 +157,7 @@ impl Assessments {
         self.store
             .publish_assessment(&published, superseded.as_ref())
             .await?;
+        self.published.notify_one();
         Ok(self.view(caller, published))
     }
 

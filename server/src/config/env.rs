@@ -58,6 +58,14 @@ fn typed_like(current: &toml::Value, raw: &str) -> Option<toml::Value> {
             _ => None,
         },
         toml::Value::Integer(_) => raw.parse().ok().map(toml::Value::Integer),
+        // A list of strings, comma-separated: `TOCSIN_FEDERATION_SUBSCRIBE=au,ecowas`.
+        toml::Value::Array(_) => Some(toml::Value::Array(
+            raw.split(',')
+                .map(str::trim)
+                .filter(|s| !s.is_empty())
+                .map(|s| toml::Value::String(s.to_owned()))
+                .collect(),
+        )),
         _ => None,
     }
 }

@@ -37,6 +37,7 @@ pub struct Config {
     pub auth: AuthSection,
     pub policy: PolicySection,
     pub reference: ReferenceSection,
+    pub federation: FederationSection,
     pub log: LogSection,
 }
 
@@ -79,6 +80,29 @@ pub struct ReferenceSection {
     pub catalogue: PathBuf,
     pub countries: PathBuf,
     pub memberships: PathBuf,
+}
+
+#[derive(Debug, Clone, PartialEq, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct FederationSection {
+    pub directory: PathBuf,
+    pub listen: SocketAddr,
+    pub signing_key: PathBuf,
+    pub signing_key_id: String,
+    pub tls_cert: PathBuf,
+    pub tls_key: PathBuf,
+    pub ca_cert: PathBuf,
+    pub sharing_policy: PathBuf,
+    pub subscribe: Vec<String>,
+    pub hop_limit: u32,
+    pub max_message_bytes: usize,
+}
+
+impl FederationSection {
+    /// True when the node takes part in a federation.
+    pub fn enabled(&self) -> bool {
+        !self.directory.as_os_str().is_empty()
+    }
 }
 
 #[derive(Debug, Clone, PartialEq, Deserialize)]
@@ -184,6 +208,30 @@ impl Config {
         }
         if self.auth.role_claim.is_empty() {
             return Err(invalid("auth.role_claim", "must not be empty".into()));
+        }
+        let fed = &self.federation;
+        if fed.enabled() {
+            for (key, path) in [
+                ("federation.signing_key", &fed.signing_key),
+                ("federation.tls_cert", &fed.tls_cert),
+                ("federation.tls_key", &fed.tls_key),
+            ] {
+                if path.as_os_str().is_empty() {
+                    return Err(invalid(key, "required when `federation.directory` is set".into()));
+                }
+            }
+            if !(1024..=64 * 1024 * 1024).contains(&fed.max_message_bytes) {
+                return Err(invalid(
+                    "federation.max_message_bytes",
+                    format!("{} is out of range: 1024 to 67108864", fed.max_message_bytes),
+                ));
+            }
+            if fed.hop_limit > 8 {
+                return Err(invalid(
+                    "federation.hop_limit",
+                    format!("{} is out of range: 0 to 8", fed.hop_limit),
+                ));
+            }
         }
         for (claim, role) in &self.auth.role_map {
             role.parse::<Role>()

@@ -122,3 +122,23 @@ fn printed_default_is_the_default() {
         Config::load(None, env(&[])).unwrap()
     );
 }
+
+#[test]
+fn federation_needs_its_keys_and_takes_lists_from_the_environment() {
+    let message = error(Some("[federation]\ndirectory = \"fed.toml\"\n"), &[]);
+    assert!(message.contains("`federation.signing_key`"), "{message}");
+    let config = Config::load(
+        None,
+        env(&[
+            ("TOCSIN_FEDERATION_DIRECTORY", "fed.toml"),
+            ("TOCSIN_FEDERATION_SIGNING_KEY", "k.pem"),
+            ("TOCSIN_FEDERATION_TLS_CERT", "c.pem"),
+            ("TOCSIN_FEDERATION_TLS_KEY", "c.key"),
+            ("TOCSIN_FEDERATION_SUBSCRIBE", "au, ecowas"),
+        ]),
+    )
+    .unwrap();
+    assert!(config.federation.enabled());
+    assert_eq!(config.federation.subscribe, ["au", "ecowas"]);
+    assert!(!Config::load(None, env(&[])).unwrap().federation.enabled());
+}

@@ -37,12 +37,20 @@ pub(crate) fn timestamp(t: DateTime<Utc>) -> prost_types::Timestamp {
     }
 }
 
-pub(crate) fn datetime(field: &str, t: Option<prost_types::Timestamp>) -> Result<DateTime<Utc>, ValidationError> {
+pub(crate) fn datetime(
+    field: &str,
+    t: Option<prost_types::Timestamp>,
+) -> Result<DateTime<Utc>, ValidationError> {
     let t = t.ok_or_else(|| ValidationError::new(field, "must be set"))?;
     u32::try_from(t.nanos)
         .ok()
         .and_then(|nanos| DateTime::from_timestamp(t.seconds, nanos))
-        .ok_or_else(|| ValidationError::new(field, format!("`{}s {}ns` is not a valid time", t.seconds, t.nanos)))
+        .ok_or_else(|| {
+            ValidationError::new(
+                field,
+                format!("`{}s {}ns` is not a valid time", t.seconds, t.nanos),
+            )
+        })
 }
 
 fn to_wire(s: &Statement) -> pb::Statement {
@@ -113,17 +121,25 @@ fn from_wire(s: pb::Statement) -> Result<Statement, ValidationError> {
     if s.id.is_empty() || s.id.len() > MAX_ID || s.id.chars().any(char::is_control) {
         return Err(ValidationError::new(
             "id",
-            format!("`{}` is not a statement id: 1 to {MAX_ID} printable characters", s.id.escape_debug()),
+            format!(
+                "`{}` is not a statement id: 1 to {MAX_ID} printable characters",
+                s.id.escape_debug()
+            ),
         ));
     }
     check_org("origin", &s.origin)?;
     let issued_at = datetime("issued_at", s.issued_at)?;
-    let audience = s.audience.ok_or_else(|| ValidationError::new("audience", "must be set"))?;
+    let audience = s
+        .audience
+        .ok_or_else(|| ValidationError::new("audience", "must be set"))?;
     for (i, org) in audience.recipients.iter().enumerate() {
         check_org(&format!("audience.recipients[{i}]"), org)?;
     }
     let tlp = required("tlp", s.tlp, tlp)?;
-    let body = match s.body.ok_or_else(|| ValidationError::new("body", "must be set"))? {
+    let body = match s
+        .body
+        .ok_or_else(|| ValidationError::new("body", "must be set"))?
+    {
         pb::statement::Body::AssessmentSummary(a) => {
             StatementBody::AssessmentSummary(summary(a).map_err(|e| e.under("body.assessment_summary"))?)
         }
@@ -187,7 +203,10 @@ fn summary(a: pb::SharedAssessment) -> Result<SharedAssessment, ValidationError>
             .ok()
             .filter(|n| (1..=14).contains(n))
             .ok_or_else(|| {
-                ValidationError::new(format!("{at}.factor"), format!("unknown risk factor `{}`", f.factor))
+                ValidationError::new(
+                    format!("{at}.factor"),
+                    format!("unknown risk factor `{}`", f.factor),
+                )
             })?;
         if !with_indicators && !f.indicators.is_empty() {
             return Err(ValidationError::new(
@@ -206,14 +225,20 @@ fn summary(a: pb::SharedAssessment) -> Result<SharedAssessment, ValidationError>
     } else if factors.is_empty() {
         None
     } else {
-        return Err(ValidationError::new("factors", "present but `factors` is not disclosed"));
+        return Err(ValidationError::new(
+            "factors",
+            "present but `factors` is not disclosed",
+        ));
     };
     let narrative = if disclosed.contains(&Disclosure::Narrative) {
         Some(a.narrative)
     } else if a.narrative.is_empty() {
         None
     } else {
-        return Err(ValidationError::new("narrative", "present but `narrative` is not disclosed"));
+        return Err(ValidationError::new(
+            "narrative",
+            "present but `narrative` is not disclosed",
+        ));
     };
     let shared = SharedAssessment {
         assessment_id: a.assessment_id,

@@ -34,6 +34,9 @@ pub struct Audience {
     pub hop_limit: u32,
 }
 
+// Statements are few and short-lived; boxing the summary would only make
+// matching on it clumsier.
+#[allow(clippy::large_enum_variant)]
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum StatementBody {
     AssessmentSummary(SharedAssessment),

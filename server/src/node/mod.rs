@@ -2,6 +2,7 @@
 //! it cleanly. Start-up fails early, naming what is wrong; nothing is
 //! served until every check has passed.
 
+mod federate;
 mod sample;
 
 use std::net::SocketAddr;
@@ -52,6 +53,8 @@ pub enum StartError {
     Auth(#[from] crate::auth::AuthError),
     #[error("sample data: {0}")]
     Sample(String),
+    #[error("federation: {0}")]
+    Federation(String),
     #[error("cannot set up the api server: {0}")]
     Serve(String),
     #[error("cannot listen on `{addr}`: {source}")]
@@ -70,16 +73,33 @@ pub struct RunningNode {
     /// The loopback development issuer, when no issuer is configured.
     pub dev_issuer: Option<String>,
     pub issuer: String,
+    /// The FederationService address, when the node federates.
+    pub federation_addr: Option<SocketAddr>,
+    store: Store,
     stop: oneshot::Sender<()>,
     server: JoinHandle<Result<(), tonic::transport::Error>>,
     dev: Option<RunningDevIssuer>,
+    federating: Option<federate::Federating>,
 }
 
 impl RunningNode {
+    /// The node's store, for inspection by tools and tests.
+    pub fn store(&self) -> &Store {
+        &self.store
+    }
+
+    /// Changes whenever the node stores a statement from a peer.
+    pub fn inbox_changes(&self) -> Option<tokio::sync::watch::Receiver<u64>> {
+        self.federating.as_ref().map(|f| f.state.inbox_changes())
+    }
+
     /// Stops accepting calls, lets running calls finish, and flushes.
     pub async fn shutdown(self) -> Result<(), tonic::transport::Error> {
         let _ = self.stop.send(());
         let served = self.server.await;
+        if let Some(federating) = self.federating {
+            federating.stop().await;
+        }
         if let Some(dev) = self.dev {
             dev.shutdown().await;
         }
@@ -137,7 +157,13 @@ pub async fn start(config: &Config) -> Result<RunningNode, StartError> {
     })
     .await?;
 
-    let assessments = Assessments::new(store, reference, policy, organisation);
+    let assessments = Assessments::new(store.clone(), reference.clone(), policy, organisation);
+    let federating = if config.federation.enabled() {
+        let published = assessments.published_signal();
+        Some(federate::start(&config.federation, organisation, &store, reference, published).await?)
+    } else {
+        None
+    };
     let listener = TcpListener::bind(config.api.listen)
         .await
         .map_err(|source| StartError::Listen {
@@ -157,9 +183,12 @@ pub async fn start(config: &Config) -> Result<RunningNode, StartError> {
         self_signed: identity.self_signed,
         dev_issuer: dev.as_ref().map(|d| d.issuer_url().to_owned()),
         issuer,
+        federation_addr: federating.as_ref().map(|f| f.addr),
+        store,
         stop,
         server,
         dev,
+        federating,
     })
 }
 

@@ -103,8 +103,8 @@ pub struct Decision {
     /// permits when allowed, the matching forbids when denied (empty when
     /// denied because nothing permits).
     pub reasons: Vec<String>,
-    /// Evaluation errors. A policy that errors is skipped, so an error can
-    /// only ever turn an allow into a deny.
+    /// Evaluation errors. Any error denies the request, since Cedar skips
+    /// a policy that errors, a `forbid` included.
     pub errors: Vec<String>,
 }
 
@@ -192,10 +192,13 @@ impl AccessPolicy {
         let response = self.authorizer.is_authorized(&request, &self.policies, &entities);
         let diagnostics = response.diagnostics();
         let reasons: BTreeSet<String> = diagnostics.reason().map(PolicyId::to_string).collect();
+        let errors: Vec<String> = diagnostics.errors().map(|e| e.to_string()).collect();
+        // Cedar skips a policy whose evaluation errors, a `forbid` included:
+        // any error therefore denies.
         Decision {
-            allowed: response.decision() == cedar_policy::Decision::Allow,
+            allowed: response.decision() == cedar_policy::Decision::Allow && errors.is_empty(),
             reasons: reasons.into_iter().collect(),
-            errors: diagnostics.errors().map(|e| e.to_string()).collect(),
+            errors,
         }
     }
 

@@ -1,4 +1,4 @@
-//! Why an access policy could not be loaded. Authorization itself never fails.
+//! Why a policy (access or sharing) could not be loaded. Deciding never fails.
 
 use std::fmt;
 use std::path::PathBuf;
@@ -33,7 +33,7 @@ impl fmt::Display for Problem {
     }
 }
 
-/// Loading the access policy failed; the node must not start.
+/// Loading a policy failed; the node must not start.
 #[derive(Debug, thiserror::Error)]
 pub enum PolicyError {
     #[error("cannot read `{}`: {source}", path.display())]

@@ -24,6 +24,11 @@ pub const POLICY_FILE: &str = "sharing.cedar";
 pub const TLP_REASON: &str = "tlp";
 /// The reason given for an action refused because evaluating it failed.
 pub const ERROR_REASON: &str = "error";
+/// The reason `relay` is refused for a statement this node originated.
+pub const OWN_REASON: &str = "own statement";
+/// The reason `share` and the detail actions are refused for a statement
+/// this node received: it goes on only as its origin signed it.
+pub const RECEIVED_REASON: &str = "received statement";
 
 const EMBEDDED_SCHEMA: &str = include_str!("../../../policies/sharing.cedarschema");
 
@@ -105,6 +110,10 @@ pub struct StatementFacts {
     /// The organisation that originated the statement, and its kind.
     pub origin: String,
     pub origin_kind: String,
+    /// True when this node received the statement from another and would
+    /// forward it (`relay`); false for its own, which it shares (`share` and
+    /// the detail actions).
+    pub received: bool,
     /// The organisations a TLP:RED statement is addressed to: the only ones
     /// it may go to. Not used for other labels.
     pub named_recipients: BTreeSet<String>,
@@ -121,8 +130,10 @@ pub struct SharingDecision {
     /// For every action (`share`, `share_factors`, …), why it was decided:
     /// the `@id`s of the matching permits when allowed, of the matching
     /// forbids when a policy forbade it, `tlp` when the TLP rules refused it,
-    /// `requires <action>` when the detail it adds to was refused, `error`
-    /// when evaluating it failed; empty when nothing permits it.
+    /// `requires <action>` when the detail it adds to was refused, `own
+    /// statement` / `received statement` when the action does not apply to
+    /// the statement, `error` when evaluating it failed; empty when nothing
+    /// permits it.
     pub reasons: BTreeMap<&'static str, Vec<String>>,
     /// Evaluation errors, each prefixed with its action. An action whose
     /// evaluation errs is refused.
@@ -263,9 +274,10 @@ impl SharingPolicy {
         policy_ids(&self.policies)
     }
 
-    /// What of the statement described by `facts` goes to `peer`. Default
-    /// deny; then the TLP rules, then each detail level only with the one it
-    /// adds to.
+    /// What of the statement described by `facts` goes to `peer`. Only
+    /// `relay` applies to a received statement, and only the others to this
+    /// node's own. Default deny; then the TLP rules, then each detail level
+    /// only with the one it adds to.
     pub fn decide(&self, peer: &Peer, facts: &StatementFacts) -> SharingDecision {
         let entities = match self.entities(peer, facts) {
             Ok(entities) => entities,
@@ -273,11 +285,19 @@ impl SharingPolicy {
         };
         let mut decision = SharingDecision::denied(Vec::new());
         for action in SharingAction::ALL {
+            let relay = action == SharingAction::Relay;
+            if relay != facts.received {
+                let why = if facts.received {
+                    RECEIVED_REASON
+                } else {
+                    OWN_REASON
+                };
+                decision.set(action, false, vec![why.to_owned()]);
+                continue;
+            }
             let (mut allowed, mut reasons) = self.evaluate(action, peer, &entities, &mut decision.errors);
-            let tlp_allows = match action {
-                SharingAction::Relay => facts.tlp.may_relay(),
-                _ => true,
-            } && facts.tlp.may_send_direct(&peer.id, &facts.named_recipients);
+            let tlp_allows = (!relay || facts.tlp.may_relay())
+                && facts.tlp.may_send_direct(&peer.id, &facts.named_recipients);
             if !tlp_allows {
                 (allowed, reasons) = (false, vec![TLP_REASON.to_owned()]);
             } else if let Some(needed) = action.requires()

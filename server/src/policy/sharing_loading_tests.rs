@@ -1,8 +1,9 @@
 //! Loading sharing policies: a bad file names the file and line:column at
 //! fault, an empty one sends nothing, and every example set loads.
 
+use crate::model::assessment::OverallRisk;
 use crate::model::marking::Tlp;
-use crate::policy::sharing::{POLICY_FILE, SCHEMA_FILE, SharingAction, SharingPolicy};
+use crate::policy::sharing::{POLICY_FILE, SCHEMA_FILE, SharingAction, SharingPolicy, StatementFacts};
 use crate::policy::sharing_tests::{PEERS, SETS, peer, set_dir};
 use crate::policy::{PolicyError, Position};
 
@@ -27,30 +28,36 @@ fn position(error: &PolicyError) -> Option<Position> {
     }
 }
 
-/// Every action for every example peer and label: nothing is allowed.
+/// Every action for every example peer and label, own or received: nothing
+/// is allowed.
 fn denies_everything(policy: &SharingPolicy) {
-    let facts = crate::policy::StatementFacts {
+    let facts = StatementFacts {
         kind: "assessment_summary".into(),
         tlp: Tlp::Clear,
         countries: ["XAA".to_owned()].into(),
         m49_region: "011".into(),
         regional_bodies: ["ECOWAS".to_owned()].into(),
         crimes: Default::default(),
-        level: crate::model::assessment::OverallRisk::VeryHigh,
+        level: OverallRisk::VeryHigh,
         origin: "ecowas".into(),
         origin_kind: "regional_body".into(),
+        received: false,
         named_recipients: PEERS.iter().map(|p| p.to_string()).collect(),
     };
     for peer_id in PEERS {
         for tlp in Tlp::ALL {
-            let decision = policy.decide(
-                &peer(peer_id),
-                &crate::policy::StatementFacts { tlp, ..facts.clone() },
-            );
-            for action in SharingAction::ALL {
-                assert!(!decision.allows(action), "{peer_id} {tlp}\n{decision}");
+            for received in [false, true] {
+                let facts = StatementFacts {
+                    tlp,
+                    received,
+                    ..facts.clone()
+                };
+                let decision = policy.decide(&peer(peer_id), &facts);
+                for action in SharingAction::ALL {
+                    assert!(!decision.allows(action), "{peer_id} {facts:?}\n{decision}");
+                }
+                assert!(decision.errors.is_empty(), "{decision}");
             }
-            assert!(decision.errors.is_empty(), "{decision}");
         }
     }
 }
@@ -141,13 +148,19 @@ fn an_empty_policy_shares_nothing() {
 fn every_example_set_loads_and_explains_itself() {
     let expected: [&[&str]; 5] = [
         &["high-risk-to-regional-bodies", "never-narrative"],
-        &["relay-regional-to-un-hq", "un-system-all-but-narrative"],
+        &["relay-african-to-un-hq", "un-system-all-but-narrative"],
         &[
             "au-and-un-hq-with-indicators",
             "member-states-ecowas-situations",
             "relay-member-states-to-au",
         ],
-        &["ecowas-only", "factors-when-high", "own-situations-to-ecowas"],
+        &[
+            "detail-to-ecowas-only",
+            "factors-when-high",
+            "high-risk-summary-to-au-and-un",
+            "known-partners-only",
+            "own-situations-to-ecowas",
+        ],
         &["open-summaries-to-un-system"],
     ];
     for (set, ids) in SETS.into_iter().zip(expected) {

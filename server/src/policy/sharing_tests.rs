@@ -71,6 +71,7 @@ fn summary() -> StatementFacts {
         level: High,
         origin: String::new(),
         origin_kind: String::new(),
+        received: false,
         named_recipients: BTreeSet::new(),
     }
 }
@@ -81,8 +82,10 @@ trait With {
     fn kind(self, kind: &str) -> Self;
     /// A situation in `country`, of the given regional bodies.
     fn in_country(self, country: &str, bodies: &[&str]) -> Self;
-    /// Received from `origin` (a peer of the example directory).
+    /// Received from `origin` (an organisation of the example directory).
     fn origin(self, origin: &str) -> Self;
+    /// Originated by this node, of organisation `own`.
+    fn own_by(self, own: &str) -> Self;
     fn named(self, recipients: &[&str]) -> Self;
 }
 
@@ -110,7 +113,14 @@ impl With for StatementFacts {
         Self {
             origin: origin.into(),
             origin_kind: peer(origin).kind,
+            received: true,
             ..self
+        }
+    }
+    fn own_by(self, own: &str) -> Self {
+        Self {
+            received: false,
+            ..self.origin(own)
         }
     }
     fn named(self, recipients: &[&str]) -> Self {
@@ -136,31 +146,42 @@ fn allowed(decision: &SharingDecision) -> String {
     }
 }
 
+/// The organisation whose node an example set is for.
+fn own(set_name: &str) -> &str {
+    if set_name == "civil-society" {
+        "civil-net"
+    } else {
+        set_name
+    }
+}
+
 /// Decides `facts` for `peer_id` with the example set `set_name` and
 /// compares with `expect`: the allowed actions as `allowed` writes them,
-/// then optionally `;` and `action=reason,reason` pairs to check reasons
-/// (`relay=` means no reason: nothing permits it).
+/// then optionally `; action=reason,reason` for each action whose reasons to
+/// check (`relay=` means none: nothing permits it). A statement without an
+/// origin is the set's own.
 #[track_caller]
 fn check(set_name: &str, peer_id: &str, facts: StatementFacts, expect: &str) {
     let facts = if facts.origin.is_empty() {
-        let own = if set_name == "civil-society" {
-            "civil-net"
-        } else {
-            set_name
-        };
-        facts.origin(own)
+        facts.own_by(own(set_name))
     } else {
         facts
     };
     let decision = set(set_name).decide(&peer(peer_id), &facts);
     let context = || format!("set `{set_name}`, peer `{peer_id}`, {facts:?}\n{decision}");
-    let (want, reasons) = expect.split_once(';').unwrap_or((expect, ""));
-    assert_eq!(allowed(&decision), want.trim(), "{}", context());
+    let mut parts = expect.split(';');
+    assert_eq!(
+        allowed(&decision),
+        parts.next().unwrap_or("").trim(),
+        "{}",
+        context()
+    );
     assert!(decision.errors.is_empty(), "{}", context());
-    for pair in reasons.split_whitespace() {
-        let (action, why) = pair
+    for part in parts {
+        let (action, why) = part
+            .trim()
             .split_once('=')
-            .unwrap_or_else(|| panic!("bad case `{pair}`"));
+            .unwrap_or_else(|| panic!("bad case `{part}`"));
         let want: Vec<&str> = why.split(',').filter(|w| !w.is_empty()).collect();
         assert_eq!(
             decision.reasons[action],
@@ -171,15 +192,12 @@ fn check(set_name: &str, peer_id: &str, facts: StatementFacts, expect: &str) {
     }
 }
 
+#[rustfmt::skip]
 #[test]
 fn un_hq_returns_high_risk_with_factors_to_regional_bodies() {
     let s = "un-hq";
-    check(
-        s,
-        "au",
-        summary(),
-        "share factors; share=high-risk-to-regional-bodies share_narrative=never-narrative",
-    );
+    check(s, "au", summary(), "share factors; share=high-risk-to-regional-bodies; share_narrative=never-narrative");
+    check(s, "au", summary(), "share factors; relay=own statement");
     check(s, "au", summary().level(VeryHigh), "share factors");
     check(s, "ecowas", summary(), "share factors");
     check(s, "au", summary().level(Moderate), "none; share=");
@@ -189,70 +207,29 @@ fn un_hq_returns_high_risk_with_factors_to_regional_bodies() {
     check(s, "xaa", summary().level(VeryHigh), "none");
     check(s, "civil-net", summary().tlp(Clear), "none");
     check(s, "un-hq", summary(), "none");
-    check(s, "stranger", summary().level(VeryHigh), "none");
-    check(s, "au", summary().tlp(Red), "none; share=tlp share_factors=tlp");
+    check(s, "stranger", summary().level(VeryHigh), "none; share=");
+    check(s, "au", summary().tlp(Red), "none; share=tlp; share_factors=tlp");
     check(s, "au", summary().tlp(Red).named(&["au"]), "share factors");
     check(s, "ecowas", summary().tlp(Red).named(&["au"]), "none; share=tlp");
-    check(
-        s,
-        "au",
-        summary().origin("ecowas").tlp(Clear),
-        "share factors; relay=",
-    );
+    check(s, "au", summary().origin("ecowas").tlp(Clear), "none; share=received statement; relay=");
 }
 
+#[rustfmt::skip]
 #[test]
-fn au_gives_the_un_system_all_but_narrative_and_relays_open_regional_statements() {
+fn au_gives_the_un_system_all_but_narrative_and_relays_open_african_statements() {
     let s = "au";
-    check(
-        s,
-        "un-hq",
-        summary().level(Low),
-        "share factors indicators; share_narrative=",
-    );
+    check(s, "un-hq", summary().level(Low), "share factors indicators; share_narrative=");
     check(s, "un-hq", summary().tlp(Amber), "share factors indicators");
-    check(
-        s,
-        "un-hq",
-        summary().tlp(Red),
-        "none; share=tlp share_indicators=tlp",
-    );
-    check(
-        s,
-        "un-hq",
-        summary().tlp(Red).named(&["un-hq"]),
-        "share factors indicators; relay=tlp",
-    );
-    check(
-        s,
-        "un-hq",
-        summary().origin("ecowas"),
-        "share factors indicators relay",
-    );
-    check(
-        s,
-        "un-hq",
-        summary().origin("ecowas").tlp(Clear),
-        "share factors indicators relay",
-    );
-    check(
-        s,
-        "un-hq",
-        summary().origin("ecowas").tlp(Amber),
-        "share factors indicators; relay=tlp",
-    );
-    check(
-        s,
-        "un-hq",
-        summary().origin("ecowas").tlp(AmberStrict),
-        "share factors indicators; relay=tlp",
-    );
-    check(
-        s,
-        "un-hq",
-        summary().origin("xaa"),
-        "share factors indicators; relay=",
-    );
+    check(s, "un-hq", summary().tlp(Red), "none; share=tlp; share_indicators=tlp");
+    check(s, "un-hq", summary().tlp(Red).named(&["un-hq"]), "share factors indicators; relay=own statement");
+    check(s, "un-hq", summary().origin("ecowas"), "relay; relay=relay-african-to-un-hq; share=received statement");
+    check(s, "un-hq", summary().origin("ecowas").tlp(Clear), "relay");
+    check(s, "un-hq", summary().origin("ecowas").tlp(Amber), "none; relay=tlp");
+    check(s, "un-hq", summary().origin("ecowas").tlp(AmberStrict), "none; relay=tlp");
+    check(s, "un-hq", summary().origin("ecowas").tlp(Red).named(&["un-hq"]), "none; relay=tlp");
+    check(s, "un-hq", summary().origin("xaa"), "relay; relay=relay-african-to-un-hq");
+    check(s, "un-hq", summary().origin("xaa").tlp(Amber), "none; relay=tlp");
+    check(s, "un-hq", summary().origin("civil-net").tlp(Clear), "none; relay=");
     check(s, "ecowas", summary(), "none");
     check(s, "ecowas", summary().origin("ecowas"), "none");
     check(s, "xaa", summary(), "none");
@@ -260,129 +237,55 @@ fn au_gives_the_un_system_all_but_narrative_and_relays_open_regional_statements(
     check(s, "stranger", summary().tlp(Clear), "none");
 }
 
+#[rustfmt::skip]
 #[test]
 fn ecowas_informs_member_states_details_au_and_un_hq_and_relays_member_states_up() {
     let s = "ecowas";
-    check(
-        s,
-        "xaa",
-        summary(),
-        "share; share=member-states-ecowas-situations",
-    );
+    check(s, "xaa", summary(), "share; share=member-states-ecowas-situations");
     check(s, "xaa", summary().in_country("NGA", &["ECOWAS", "AU"]), "share");
     check(s, "xaa", summary().in_country("BFA", &["AU"]), "none");
     check(s, "xaa", summary().tlp(Red), "none; share=tlp");
     check(s, "xaa", summary().tlp(Red).named(&["xaa"]), "share");
     check(s, "au", summary(), "share factors indicators; share_narrative=");
-    check(
-        s,
-        "un-hq",
-        summary().in_country("BFA", &["AU"]),
-        "share factors indicators",
-    );
-    check(
-        s,
-        "au",
-        summary().origin("xaa"),
-        "share factors indicators relay; relay=relay-member-states-to-au",
-    );
-    check(
-        s,
-        "au",
-        summary().origin("xaa").tlp(Clear),
-        "share factors indicators relay",
-    );
-    check(
-        s,
-        "au",
-        summary().origin("xaa").tlp(Amber),
-        "share factors indicators; relay=tlp",
-    );
-    check(
-        s,
-        "au",
-        summary().origin("xaa").tlp(AmberStrict),
-        "share factors indicators; relay=tlp",
-    );
-    check(
-        s,
-        "au",
-        summary().origin("xaa").tlp(Red).named(&["au"]),
-        "share factors indicators; relay=tlp",
-    );
-    check(
-        s,
-        "un-hq",
-        summary().origin("xaa"),
-        "share factors indicators; relay=",
-    );
-    check(
-        s,
-        "au",
-        summary().origin("un-hq"),
-        "share factors indicators; relay=",
-    );
+    check(s, "un-hq", summary().in_country("BFA", &["AU"]), "share factors indicators");
+    check(s, "au", summary().origin("xaa"), "relay; relay=relay-member-states-to-au");
+    check(s, "au", summary().origin("xaa").tlp(Clear), "relay");
+    check(s, "au", summary().origin("xaa").tlp(Amber), "none; relay=tlp");
+    check(s, "au", summary().origin("xaa").tlp(AmberStrict), "none; relay=tlp");
+    check(s, "au", summary().origin("xaa").tlp(Red).named(&["au"]), "none; relay=tlp");
+    check(s, "un-hq", summary().origin("xaa"), "none; relay=");
+    check(s, "au", summary().origin("un-hq"), "none; relay=");
     check(s, "civil-net", summary().tlp(Clear), "none");
     check(s, "stranger", summary(), "none");
 }
 
+#[rustfmt::skip]
 #[test]
-fn xaa_shares_its_own_situations_with_ecowas_only() {
+fn xaa_details_to_ecowas_and_bare_high_risk_summaries_to_au_and_un_hq() {
     let s = "xaa";
-    check(
-        s,
-        "ecowas",
-        summary(),
-        "share factors; share_factors=factors-when-high",
-    );
+    check(s, "ecowas", summary(), "share factors; share_factors=factors-when-high");
     check(s, "ecowas", summary().level(VeryHigh), "share factors");
     check(s, "ecowas", summary().level(Moderate), "share; share_factors=");
     check(s, "ecowas", summary().level(Low).tlp(Amber), "share");
-    check(
-        s,
-        "ecowas",
-        summary().in_country("NGA", &["ECOWAS", "AU"]),
-        "none",
-    );
+    check(s, "ecowas", summary().in_country("NGA", &["ECOWAS", "AU"]), "none");
     check(s, "ecowas", summary().tlp(Red), "none; share=tlp");
-    check(
-        s,
-        "ecowas",
-        summary().tlp(Red).named(&["ecowas"]),
-        "share factors",
-    );
-    check(
-        s,
-        "ecowas",
-        summary().origin("civil-net").tlp(Clear),
-        "share factors; relay=",
-    );
-    check(
-        s,
-        "au",
-        summary().tlp(Clear),
-        "none; share=ecowas-only relay=ecowas-only",
-    );
-    check(s, "un-hq", summary().level(VeryHigh), "none; share=ecowas-only");
+    check(s, "ecowas", summary().tlp(Red).named(&["ecowas"]), "share factors");
+    check(s, "ecowas", summary().origin("civil-net").tlp(Clear), "none; relay=");
+    check(s, "au", summary().tlp(Clear), "share; share=high-risk-summary-to-au-and-un; share_factors=detail-to-ecowas-only");
+    check(s, "au", summary().level(Moderate), "none; share=");
+    check(s, "au", summary().origin("ecowas").tlp(Clear), "none; relay=");
+    check(s, "un-hq", summary().level(VeryHigh), "share; share=high-risk-summary-to-au-and-un");
+    check(s, "un-hq", summary().tlp(Amber), "share; share_indicators=detail-to-ecowas-only");
     check(s, "xaa", summary(), "none");
-    check(s, "stranger", summary(), "none; share=ecowas-only");
+    check(s, "stranger", summary(), "none; share=known-partners-only");
 }
 
+#[rustfmt::skip]
 #[test]
 fn civil_society_sends_open_summaries_with_narrative_to_the_un_system() {
     let s = "civil-society";
-    check(
-        s,
-        "un-hq",
-        summary().tlp(Clear),
-        "share narrative; share_narrative=open-summaries-to-un-system",
-    );
-    check(
-        s,
-        "un-hq",
-        summary().level(Low),
-        "share narrative; share_factors=",
-    );
+    check(s, "un-hq", summary().tlp(Clear), "share narrative; share_narrative=open-summaries-to-un-system");
+    check(s, "un-hq", summary().level(Low), "share narrative; share_factors=");
     check(s, "un-hq", summary().tlp(Amber), "none; share=");
     check(s, "un-hq", summary().tlp(AmberStrict), "none");
     check(s, "un-hq", summary().tlp(Red).named(&["un-hq"]), "none; share=");
@@ -392,9 +295,17 @@ fn civil_society_sends_open_summaries_with_narrative_to_the_un_system() {
     check(s, "stranger", summary().tlp(Clear), "none");
 }
 
-/// A policy that permits everything, so only the code's rules remain.
-fn permit_all(actions: &str) -> SharingPolicy {
-    let text = format!("@id(\"all\")\npermit (principal, action in [{actions}], resource);\n");
+/// A policy that permits `actions` (a Cedar list) to everyone, so only the
+/// code's rules remain.
+fn permit(actions: &[&str]) -> SharingPolicy {
+    let list: Vec<String> = actions
+        .iter()
+        .map(|a| format!("Tocsin::Action::\"{a}\""))
+        .collect();
+    let text = format!(
+        "@id(\"all\")\npermit (principal, action in [{}], resource);\n",
+        list.join(", ")
+    );
     SharingPolicy::from_texts(
         include_str!("../../../policies/sharing.cedarschema"),
         "sharing.cedarschema",
@@ -404,24 +315,36 @@ fn permit_all(actions: &str) -> SharingPolicy {
     .unwrap_or_else(|e| panic!("{e}"))
 }
 
-const EVERY_ACTION: &str = "Tocsin::Action::\"share\", Tocsin::Action::\"share_factors\", \
-    Tocsin::Action::\"share_indicators\", Tocsin::Action::\"share_narrative\", Tocsin::Action::\"relay\"";
+const EVERY_ACTION: [&str; 5] = [
+    "share",
+    "share_factors",
+    "share_indicators",
+    "share_narrative",
+    "relay",
+];
 
 #[test]
 fn the_tlp_rules_hold_even_when_a_policy_permits_everything() {
-    let policy = permit_all(EVERY_ACTION);
-    let received = summary().origin("xaa");
-    for (tlp, named, expect) in [
-        (Clear, &[][..], "share factors indicators narrative relay"),
-        (Green, &[], "share factors indicators narrative relay"),
-        (Amber, &[], "share factors indicators narrative"),
-        (AmberStrict, &[], "share factors indicators narrative"),
-        (Red, &[], "none"),
-        (Red, &["ecowas"], "none"),
-        (Red, &["au"], "share factors indicators narrative"),
+    let policy = permit(&EVERY_ACTION);
+    let all = "share factors indicators narrative";
+    for (tlp, named, own, received) in [
+        (Clear, &[][..], all, "relay"),
+        (Green, &[], all, "relay"),
+        (Amber, &[], all, "none"),
+        (AmberStrict, &[], all, "none"),
+        (Red, &[], "none", "none"),
+        (Red, &["ecowas"], "none", "none"),
+        (Red, &["au"], all, "none"),
     ] {
-        let decision = policy.decide(&peer("au"), &received.clone().tlp(tlp).named(named));
-        assert_eq!(allowed(&decision), expect, "{tlp} named {named:?}\n{decision}");
+        let facts = summary().tlp(tlp).named(named);
+        let decision = policy.decide(&peer("au"), &facts.clone().own_by("ecowas"));
+        assert_eq!(allowed(&decision), own, "own {tlp} named {named:?}\n{decision}");
+        let decision = policy.decide(&peer("au"), &facts.origin("xaa"));
+        assert_eq!(
+            allowed(&decision),
+            received,
+            "received {tlp} named {named:?}\n{decision}"
+        );
         if !decision.relay {
             assert_eq!(decision.reasons["relay"], ["tlp"], "{decision}");
         }
@@ -430,19 +353,16 @@ fn the_tlp_rules_hold_even_when_a_policy_permits_everything() {
 
 #[test]
 fn detail_needs_the_level_it_adds_to() {
-    let action = |a: &str| format!("Tocsin::Action::\"{a}\"");
-    let only = |actions: &[&str]| {
-        let list: Vec<String> = actions.iter().map(|a| action(a)).collect();
-        permit_all(&list.join(", ")).decide(&peer("au"), &summary().origin("ecowas"))
-    };
-    let d = only(&["share", "share_indicators"]);
+    let own = summary().own_by("ecowas");
+    let d = permit(&["share", "share_indicators"]).decide(&peer("au"), &own);
     assert_eq!(allowed(&d), "share", "{d}");
     assert_eq!(d.reasons["share_indicators"], ["requires share_factors"], "{d}");
-    let d = only(&["share_factors", "share_indicators", "share_narrative", "relay"]);
-    assert_eq!(allowed(&d), "relay", "{d}");
+    let d = permit(&EVERY_ACTION[1..]).decide(&peer("au"), &own);
+    assert_eq!(allowed(&d), "none", "{d}");
     assert_eq!(d.reasons["share_factors"], ["requires share"], "{d}");
     assert_eq!(d.reasons["share_indicators"], ["requires share_factors"], "{d}");
     assert_eq!(d.reasons["share_narrative"], ["requires share"], "{d}");
+    assert_eq!(d.reasons["relay"], ["own statement"], "{d}");
 }
 
 /// Every example set, peer and kind of statement: the invariants hold and
@@ -452,16 +372,20 @@ fn no_example_decision_breaks_the_rules() {
     let mut decided = 0;
     for set_name in SETS {
         for peer_id in PEERS {
-            for origin in ["un-hq", "au", "ecowas", "xaa", "civil-net"] {
+            let origins = ["un-hq", "au", "ecowas", "xaa", "civil-net"];
+            let statements = origins.iter().map(|o| summary().origin(o));
+            for statement in statements.chain([summary().own_by(own(set_name))]) {
                 for tlp in Tlp::ALL {
                     for level in [Low, Moderate, High, VeryHigh] {
-                        let facts = summary().origin(origin).tlp(tlp).level(level);
+                        let facts = statement.clone().tlp(tlp).level(level);
                         let d = set(set_name).decide(&peer(peer_id), &facts);
-                        let context = format!("{set_name} → {peer_id}, {tlp} {level:?} from {origin}\n{d}");
+                        let context = format!("{set_name} → {peer_id}: {facts:?}\n{d}");
                         assert!(d.errors.is_empty(), "{context}");
                         assert_eq!(d.reasons.len(), SharingAction::ALL.len(), "{context}");
                         assert!(d.share || !(d.factors || d.narrative), "{context}");
                         assert!(d.factors || !d.indicators, "{context}");
+                        assert!(!facts.received || !d.share, "{context}");
+                        assert!(facts.received || !d.relay, "{context}");
                         assert!(tlp != Red || !d.share, "{context}");
                         assert!(tlp.may_relay() || !d.relay, "{context}");
                         assert!(peer_id != "stranger" || allowed(&d) == "none", "{context}");
@@ -471,12 +395,12 @@ fn no_example_decision_breaks_the_rules() {
             }
         }
     }
-    assert_eq!(decided, 5 * 6 * 5 * 5 * 4);
+    assert_eq!(decided, 5 * 6 * 6 * 5 * 4);
 }
 
 #[test]
 fn the_explanation_shows_each_action_and_what_decided_it() {
-    let decision = set("ecowas").decide(&peer("au"), &summary().origin("xaa").tlp(Amber));
+    let decision = set("ecowas").decide(&peer("au"), &summary().own_by("ecowas"));
     assert_eq!(
         decision.to_string(),
         concat!(
@@ -484,7 +408,12 @@ fn the_explanation_shows_each_action_and_what_decided_it() {
             "share_factors     allow  au-and-un-hq-with-indicators\n",
             "share_indicators  allow  au-and-un-hq-with-indicators\n",
             "share_narrative   deny   no policy permits it\n",
-            "relay             deny   tlp\n",
+            "relay             deny   own statement\n",
         )
+    );
+    let decision = set("ecowas").decide(&peer("au"), &summary().origin("xaa").tlp(Amber));
+    assert!(
+        decision.to_string().ends_with("relay             deny   tlp\n"),
+        "{decision}"
     );
 }

@@ -317,3 +317,28 @@ fn abort(e: TransactionError<StoreError>) -> StoreError {
         TransactionError::Storage(e) => StoreError::Io(e),
     }
 }
+
+impl Store {
+    /// The sharing-policy epoch for a policy with this fingerprint: the
+    /// stored epoch while the policy is unchanged, the next one (durably)
+    /// when it changed.
+    pub async fn sharing_epoch(&self, fingerprint: &[u8]) -> Result<u64, StoreError> {
+        const EPOCH: &[u8] = b"sharing_epoch";
+        const HASH: &[u8] = b"sharing_policy_sha256";
+        let meta = self.tree("meta")?;
+        let epoch = match meta.get(EPOCH)? {
+            Some(bytes) => u64_of(&bytes)?,
+            None => 0,
+        };
+        if meta.get(HASH)?.is_some_and(|h| h.as_ref() == fingerprint) && epoch > 0 {
+            return Ok(epoch);
+        }
+        let next = epoch + 1;
+        let mut batch = sled::Batch::default();
+        batch.insert(EPOCH, &next.to_be_bytes());
+        batch.insert(HASH, fingerprint);
+        meta.apply_batch(batch)?;
+        self.durable().await?;
+        Ok(next)
+    }
+}

@@ -1,0 +1,165 @@
+//! One delivery from a peer, checked before anything is stored: the
+//! envelope and relay path verify, the sender may present it, it is
+//! addressed to this node; then it is stored with the peer's cursor in one
+//! write, and queued for the peers this node may relay it to. A delivery
+//! that fails any check is refused, recorded, and skipped.
+
+use chrono::Utc;
+use prost::Message;
+use std::collections::BTreeSet;
+use tocsin_proto::v1 as pb;
+
+use crate::federation::envelope::open_bytes;
+use crate::federation::outbound::peer;
+use crate::federation::relay::check_delivery;
+use crate::federation::state::FederationState;
+use crate::model::statement::{Statement, StatementBody};
+use crate::policy::sharing::StatementFacts;
+use crate::store::{Applied, InboxEntry, OutboxEntry, Refusal, StoreError};
+
+/// What became of a delivery.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Received {
+    Applied(Applied),
+    Refused(String),
+}
+
+/// Checks and applies one delivery from `from`.
+pub async fn receive(
+    state: &FederationState,
+    from: &str,
+    delivery: pb::Delivery,
+) -> Result<Received, StoreError> {
+    let cursor = delivery.cursor.clone();
+    match check(state, from, &delivery) {
+        Ok((entry, forward)) => {
+            let applied = state
+                .store
+                .apply_inbound(from, &cursor, Some(&entry), forward.as_ref())
+                .await?;
+            if applied == Applied::Stored {
+                state.inbox_grew();
+            }
+            match applied {
+                Applied::Stored if forward.is_some() => state.outbox_grew(),
+                Applied::Quarantined => tracing::warn!(
+                    peer = %from,
+                    origin = %entry.origin,
+                    statement = %entry.statement_id,
+                    "equivocation: same statement id with different content, quarantined"
+                ),
+                _ => {}
+            }
+            Ok(Received::Applied(applied))
+        }
+        Err(reason) => {
+            tracing::warn!(peer = %from, %reason, "delivery refused");
+            let refusal = Refusal {
+                peer: from.to_owned(),
+                reason: reason.clone(),
+                at: Utc::now(),
+            };
+            state.store.record_refusal(&refusal).await?;
+            state.store.apply_inbound(from, &cursor, None, None).await?;
+            Ok(Received::Refused(reason))
+        }
+    }
+}
+
+fn check(
+    state: &FederationState,
+    from: &str,
+    delivery: &pb::Delivery,
+) -> Result<(InboxEntry, Option<OutboxEntry>), String> {
+    let envelope = delivery.envelope.as_ref().ok_or("delivery without an envelope")?;
+    let bytes = envelope.encode_to_vec();
+    let verified =
+        open_bytes(&bytes, &state.directory, state.max_message_bytes).map_err(|e| e.to_string())?;
+    let hops = check_delivery(&verified, &delivery.relays, &state.directory, &state.org, from)
+        .map_err(|e| e.to_string())?;
+    let statement = verified.value();
+    if statement.origin == state.org {
+        return Err(format!("statement `{}` was made by this node", statement.id));
+    }
+    if !statement.audience.recipients.contains(&state.org) {
+        return Err(format!(
+            "statement `{}` of `{}` is not addressed to `{}`",
+            statement.id, statement.origin, state.org
+        ));
+    }
+    let relays: Vec<Vec<u8>> = delivery.relays.iter().map(Message::encode_to_vec).collect();
+    let now = Utc::now();
+    let entry = InboxEntry {
+        statement_id: statement.id.clone(),
+        origin: statement.origin.clone(),
+        payload_sha256: verified.payload_sha256().to_vec(),
+        envelope: bytes.clone(),
+        relays: relays.clone(),
+        received_from: from.to_owned(),
+        received_at: now,
+    };
+    let forward = forward_to(state, statement, from, hops).map(|recipients| OutboxEntry {
+        statement_id: statement.id.clone(),
+        origin: statement.origin.clone(),
+        envelope: bytes,
+        relays,
+        recipients,
+        added_at: now,
+    });
+    Ok((entry, forward))
+}
+
+/// The peers this node may relay `statement` to: within its audience and
+/// hop limit, never back to its origin or sender, TLP permitting, and as this
+/// node's sharing policy allows `relay`.
+fn forward_to(
+    state: &FederationState,
+    statement: &Statement,
+    from: &str,
+    hops: u32,
+) -> Option<BTreeSet<String>> {
+    if !statement.tlp.may_relay() || hops >= statement.audience.hop_limit {
+        return None;
+    }
+    let facts = facts_of(state, statement);
+    let recipients: BTreeSet<String> = statement
+        .audience
+        .recipients
+        .iter()
+        .filter(|p| *p != &state.org && *p != &statement.origin && p.as_str() != from)
+        .filter(|p| peer(&state.directory, p).is_some_and(|peer| state.sharing.decide(&peer, &facts).relay))
+        .cloned()
+        .collect();
+    (!recipients.is_empty()).then_some(recipients)
+}
+
+/// What the sharing policy sees of a statement this node received.
+pub fn facts_of(state: &FederationState, statement: &Statement) -> StatementFacts {
+    let origin_kind = state
+        .directory
+        .organisation(&statement.origin)
+        .map(|o| o.kind.as_str().to_owned())
+        .unwrap_or_default();
+    let mut facts = StatementFacts {
+        kind: statement.body.kind().to_owned(),
+        tlp: statement.tlp,
+        countries: BTreeSet::new(),
+        m49_region: String::new(),
+        regional_bodies: BTreeSet::new(),
+        crimes: BTreeSet::new(),
+        level: crate::model::assessment::OverallRisk::Low,
+        origin: statement.origin.clone(),
+        origin_kind,
+        received: true,
+        named_recipients: statement.audience.recipients.clone(),
+    };
+    if let StatementBody::AssessmentSummary(summary) = &statement.body {
+        let situation = &summary.situation;
+        facts.countries = situation.countries.iter().cloned().collect();
+        facts.m49_region = situation.m49_region.clone();
+        facts.regional_bodies = situation.regional_bodies.iter().cloned().collect();
+        facts.crimes = situation.crimes_at_risk.clone();
+        facts.level = summary.overall_risk;
+    }
+    facts
+}

@@ -1,0 +1,72 @@
+//! Turns this node's published assessments into signed statements in its
+//! outbox. It runs at start (catching up on anything published before a
+//! crash) and whenever an assessment is published; a version is projected
+//! once per policy epoch, its outbox entries and the mark that it was done
+//! written together.
+
+use chrono::Utc;
+use prost::Message;
+use std::sync::Arc;
+use tokio::sync::{Notify, watch};
+
+use crate::federation::envelope::seal;
+use crate::federation::outbound::{Origin, project, projection_key};
+use crate::federation::state::FederationState;
+use crate::model::assessment::AssessmentStatus;
+use crate::store::{OutboxEntry, StoreError};
+
+/// Projects on start and after every signal, until `shutdown` turns true.
+pub async fn run(state: FederationState, published: Arc<Notify>, mut shutdown: watch::Receiver<bool>) {
+    loop {
+        match project_pending(&state).await {
+            Ok(0) => {}
+            Ok(added) => tracing::info!(statements = added, "published assessments shared"),
+            Err(e) => tracing::error!(error = %e, "cannot project published assessments"),
+        }
+        tokio::select! {
+            () = published.notified() => {}
+            _ = shutdown.wait_for(|stop| *stop) => return,
+        }
+    }
+}
+
+/// Projects every published version not yet projected under the current
+/// epoch; returns how many statements joined the outbox.
+pub async fn project_pending(state: &FederationState) -> Result<usize, StoreError> {
+    let origin = Origin {
+        id: &state.org,
+        directory: &state.directory,
+        reference: &state.reference,
+        policy: &state.sharing,
+        epoch: state.epoch,
+        hop_limit: state.hop_limit,
+    };
+    let mut added = 0;
+    for assessment in state.store.all_assessment_versions()? {
+        if assessment.status != AssessmentStatus::Published {
+            continue;
+        }
+        let mark = projection_key(&assessment, state.epoch);
+        if state.store.is_projected(&mark)? {
+            continue;
+        }
+        let now = Utc::now();
+        let entries: Vec<OutboxEntry> = project(&origin, &assessment, now)
+            .into_iter()
+            .map(|view| OutboxEntry {
+                statement_id: view.statement.id.clone(),
+                origin: state.org.clone(),
+                envelope: seal(&view.statement, &state.key).encode_to_vec(),
+                relays: Vec::new(),
+                recipients: view.recipients,
+                added_at: now,
+            })
+            .collect();
+        state.store.append_outbox(&entries, &[mark]).await?;
+        added += entries.len();
+    }
+    if added > 0 {
+        state.outbox_grew();
+    }
+    Ok(added)
+}

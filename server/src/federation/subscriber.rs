@@ -1,0 +1,122 @@
+//! This node's subscription to one peer: connect over mutual TLS, resume
+//! from the stored cursor, apply each delivery (statement and cursor in one
+//! write), and on any failure reconnect with exponential backoff and jitter.
+//! Each peer has its own task: a peer that is down slows no other.
+
+use std::time::Duration;
+use tocsin_proto::v1 as pb;
+use tocsin_proto::v1::federation_service_client::FederationServiceClient;
+use tokio::sync::watch;
+use tonic::transport::{Certificate, ClientTlsConfig, Endpoint, Identity};
+
+use crate::federation::inbound::{Received, receive};
+use crate::federation::state::FederationState;
+
+const FIRST_RETRY: Duration = Duration::from_millis(100);
+const LAST_RETRY: Duration = Duration::from_secs(30);
+const CONNECT_TIMEOUT: Duration = Duration::from_secs(10);
+
+/// The TLS material a node presents to the peers it subscribes to.
+#[derive(Clone)]
+pub struct ClientTls {
+    pub ca_pem: String,
+    pub cert_pem: String,
+    pub key_pem: String,
+}
+
+impl std::fmt::Debug for ClientTls {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("ClientTls(<redacted>)")
+    }
+}
+
+/// Why one subscription session ended.
+#[derive(Debug, thiserror::Error)]
+enum SessionError {
+    #[error("`{0}` is not in the federation directory")]
+    UnknownPeer(String),
+    #[error("invalid endpoint `{endpoint}`: {reason}")]
+    Endpoint { endpoint: String, reason: String },
+    #[error("cannot connect: {0}")]
+    Connect(#[from] tonic::transport::Error),
+    #[error("{0}")]
+    Status(#[from] tonic::Status),
+    #[error("store: {0}")]
+    Store(#[from] crate::store::StoreError),
+    #[error("the stream ended")]
+    Ended,
+}
+
+/// Follows `peer` until `shutdown` turns true.
+pub async fn run(state: FederationState, tls: ClientTls, peer: String, mut shutdown: watch::Receiver<bool>) {
+    let mut delay = FIRST_RETRY;
+    loop {
+        let outcome = tokio::select! {
+            outcome = session(&state, &tls, &peer) => outcome,
+            _ = shutdown.wait_for(|stop| *stop) => return,
+        };
+        match outcome {
+            Ok(delivered) if delivered > 0 => delay = FIRST_RETRY,
+            Ok(_) => {}
+            Err(e) => {
+                tracing::info!(%peer, error = %e, retry_in_ms = delay.as_millis() as u64, "subscription interrupted")
+            }
+        }
+        let jittered = delay.mul_f64(0.5 + rand::random::<f64>() / 2.0);
+        tokio::select! {
+            () = tokio::time::sleep(jittered) => {}
+            _ = shutdown.wait_for(|stop| *stop) => return,
+        }
+        delay = (delay * 2).min(LAST_RETRY);
+    }
+}
+
+/// One connection: returns how many deliveries it applied before it ended.
+async fn session(state: &FederationState, tls: &ClientTls, peer: &str) -> Result<u64, SessionError> {
+    let org = state
+        .directory
+        .organisation(peer)
+        .ok_or_else(|| SessionError::UnknownPeer(peer.to_owned()))?;
+    let endpoint = org.endpoint.clone();
+    let host = http::Uri::try_from(endpoint.as_str())
+        .ok()
+        .and_then(|u| u.host().map(str::to_owned))
+        .ok_or_else(|| SessionError::Endpoint {
+            endpoint: endpoint.clone(),
+            reason: "no host".into(),
+        })?;
+    let config = ClientTlsConfig::new()
+        .ca_certificate(Certificate::from_pem(&tls.ca_pem))
+        .identity(Identity::from_pem(&tls.cert_pem, &tls.key_pem))
+        .domain_name(host);
+    let channel = Endpoint::from_shared(endpoint.clone())
+        .map_err(|e| SessionError::Endpoint {
+            endpoint,
+            reason: e.to_string(),
+        })?
+        .connect_timeout(CONNECT_TIMEOUT)
+        .tcp_nodelay(true)
+        .tls_config(config)?
+        .connect()
+        .await?;
+    // Room for the envelope limit plus relay attestations and framing.
+    let limit = state.max_message_bytes.saturating_mul(2);
+    let mut client = FederationServiceClient::new(channel).max_decoding_message_size(limit);
+    let cursor = state.store.cursor(peer)?.unwrap_or_default();
+    let mut stream = client
+        .subscribe(pb::SubscribeRequest { cursor })
+        .await?
+        .into_inner();
+    tracing::info!(%peer, "subscribed");
+    let mut applied = 0;
+    while let Some(delivery) = stream.message().await? {
+        match receive(state, peer, delivery).await? {
+            Received::Applied(_) => applied += 1,
+            Received::Refused(_) => {}
+        }
+    }
+    if applied == 0 {
+        return Err(SessionError::Ended);
+    }
+    Ok(applied)
+}

@@ -1,0 +1,160 @@
+//! Starting the federation side of a node: directory, signing key, sharing
+//! policy and its epoch, the FederationService on its own port with mutual
+//! TLS, the projector and one subscription task per peer.
+
+use sha2::{Digest, Sha256};
+use std::net::SocketAddr;
+use std::path::Path;
+use std::sync::Arc;
+use tocsin_proto::v1::federation_service_server::FederationServiceServer;
+use tokio::net::TcpListener;
+use tokio::sync::{Notify, watch};
+use tokio::task::JoinHandle;
+use tonic::transport::server::TcpIncoming;
+use tonic::transport::{Certificate, Identity, Server, ServerTlsConfig};
+
+use crate::config::FederationSection;
+use crate::federation::directory::Directory;
+use crate::federation::keys::load_node_key;
+use crate::federation::projector;
+use crate::federation::serve::FederationApi;
+use crate::federation::state::FederationState;
+use crate::federation::subscriber::{self, ClientTls};
+use crate::model::reference::ReferenceData;
+use crate::node::StartError;
+use crate::policy::sharing::SharingPolicy;
+use crate::store::Store;
+
+/// The running federation tasks of a node.
+#[derive(Debug)]
+pub(super) struct Federating {
+    pub(super) addr: SocketAddr,
+    pub(super) state: FederationState,
+    stop: watch::Sender<bool>,
+    tasks: Vec<JoinHandle<()>>,
+}
+
+impl Federating {
+    pub(super) async fn stop(self) {
+        let _ = self.stop.send(true);
+        for task in self.tasks {
+            let _ = task.await;
+        }
+    }
+}
+
+fn read(path: &Path) -> Result<String, StartError> {
+    std::fs::read_to_string(path).map_err(|source| StartError::ReferenceFile {
+        path: path.to_owned(),
+        source,
+    })
+}
+
+pub(super) async fn start(
+    config: &FederationSection,
+    organisation: &str,
+    store: &Store,
+    reference: Arc<ReferenceData>,
+    published: Arc<Notify>,
+) -> Result<Federating, StartError> {
+    let fed_err = |m: String| StartError::Federation(m);
+    let directory = Directory::load(&config.directory).map_err(|e| fed_err(e.to_string()))?;
+    let me = directory.organisation(organisation).ok_or_else(|| {
+        fed_err(format!(
+            "organisation `{organisation}` is not in the directory `{}`",
+            config.directory.display()
+        ))
+    })?;
+    let key_id = (!config.signing_key_id.is_empty()).then_some(config.signing_key_id.as_str());
+    let key = load_node_key(&config.signing_key, key_id).map_err(|e| fed_err(e.to_string()))?;
+    if !me.keys.iter().any(|k| k.id == key.key_id()) {
+        return Err(fed_err(format!(
+            "signing key `{}` is not listed for `{organisation}` in the directory",
+            key.key_id()
+        )));
+    }
+    let (sharing, fingerprint) = if config.sharing_policy.as_os_str().is_empty() {
+        (SharingPolicy::deny_all()?, Vec::new())
+    } else {
+        let text = read(&config.sharing_policy.join("sharing.cedar"))?;
+        (
+            SharingPolicy::load(&config.sharing_policy)?,
+            Sha256::digest(text.as_bytes()).to_vec(),
+        )
+    };
+    let epoch = store.sharing_epoch(&fingerprint).await?;
+    let ca_path = if config.ca_cert.as_os_str().is_empty() {
+        directory.ca_cert().map(Path::to_path_buf).ok_or_else(|| {
+            fed_err("no federation CA: set `federation.ca_cert` or `ca_cert` in the directory".into())
+        })?
+    } else {
+        config.ca_cert.clone()
+    };
+    let tls = ClientTls {
+        ca_pem: read(&ca_path)?,
+        cert_pem: read(&config.tls_cert)?,
+        key_pem: read(&config.tls_key)?,
+    };
+    let state = FederationState::new(
+        organisation.to_owned(),
+        store.clone(),
+        Arc::new(directory),
+        Arc::new(key),
+        Arc::new(sharing),
+        reference,
+        epoch,
+        config.hop_limit,
+        config.max_message_bytes,
+    );
+
+    let listener = TcpListener::bind(config.listen)
+        .await
+        .map_err(|source| StartError::Listen {
+            addr: config.listen,
+            source,
+        })?;
+    let addr = listener.local_addr().map_err(|source| StartError::Listen {
+        addr: config.listen,
+        source,
+    })?;
+    let server_tls = ServerTlsConfig::new()
+        .identity(Identity::from_pem(&tls.cert_pem, &tls.key_pem))
+        .client_ca_root(Certificate::from_pem(&tls.ca_pem));
+    let (stop, stopped) = watch::channel(false);
+    let mut server_stop = stopped.clone();
+    let service =
+        FederationServiceServer::new(FederationApi::new(state.clone())).max_decoding_message_size(64 * 1024);
+    let router = Server::builder()
+        .tls_config(server_tls)
+        .map_err(|e| StartError::Serve(e.to_string()))?
+        .add_service(service);
+    let incoming = TcpIncoming::from(listener).with_nodelay(Some(true));
+    let mut tasks = vec![tokio::spawn(async move {
+        let shutdown = async move {
+            let _ = server_stop.wait_for(|stop| *stop).await;
+        };
+        if let Err(e) = router.serve_with_incoming_shutdown(incoming, shutdown).await {
+            tracing::error!(error = %e, "federation server failed");
+        }
+    })];
+    tasks.push(tokio::spawn(projector::run(
+        state.clone(),
+        published,
+        stopped.clone(),
+    )));
+    for peer in &config.subscribe {
+        tasks.push(tokio::spawn(subscriber::run(
+            state.clone(),
+            tls.clone(),
+            peer.clone(),
+            stopped.clone(),
+        )));
+    }
+    tracing::info!(%addr, epoch, peers = ?config.subscribe, "federation serving");
+    Ok(Federating {
+        addr,
+        state,
+        stop,
+        tasks,
+    })
+}
