@@ -10,7 +10,6 @@ pub mod fingerprint;
 pub mod known_nodes;
 pub mod login;
 pub mod node_url;
-pub mod pki;
 pub mod render;
 pub mod table;
 pub mod verifier;

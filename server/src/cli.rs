@@ -24,6 +24,7 @@ Examples:
   tocsin-node --config deploy/node.toml   run with a configuration file
   tocsin-node --print-default-config > node.toml
   tocsin-node keygen --out ecowas.key --id ecowas-2026
+  tocsin-node demo                        four federated nodes: XAA, ECOWAS, AU, UN HQ
 
 Every configuration key can also be set with TOCSIN_<SECTION>_<KEY>, e.g.
 TOCSIN_API_LISTEN=127.0.0.1:8443. Exit status: 0 after a clean stop, 1 when
@@ -47,6 +48,24 @@ struct Args {
 enum Command {
     /// Write a new Ed25519 federation signing key and print its directory entry.
     Keygen(KeygenArgs),
+    /// Run a demonstration federation on this machine: XAA, ECOWAS, the AU
+    /// and UN headquarters, with fictional assessments.
+    Demo(DemoArgs),
+}
+
+#[derive(Debug, clap::Args)]
+struct DemoArgs {
+    /// Where the federation's certificates, keys, configurations and data
+    /// live; reused by later runs.
+    #[arg(long, value_name = "DIR", default_value = "tocsin-demo")]
+    dir: PathBuf,
+    /// First of the loopback ports: each node takes three (API, sign-in,
+    /// federation), ten apart.
+    #[arg(long, value_name = "PORT", default_value_t = 7400)]
+    base_port: u16,
+    /// Log filter for all nodes.
+    #[arg(long, value_name = "FILTER", default_value = "warn")]
+    log: String,
 }
 
 #[derive(Debug, clap::Args)]
@@ -65,6 +84,15 @@ pub fn main() -> ExitCode {
     let args = Args::parse();
     if let Some(Command::Keygen(keygen_args)) = &args.command {
         return match keygen(keygen_args) {
+            Ok(()) => ExitCode::SUCCESS,
+            Err(error) => {
+                eprintln!("error: {error:#}");
+                ExitCode::FAILURE
+            }
+        };
+    }
+    if let Some(Command::Demo(demo_args)) = &args.command {
+        return match demo(demo_args) {
             Ok(()) => ExitCode::SUCCESS,
             Err(error) => {
                 eprintln!("error: {error:#}");
@@ -111,6 +139,17 @@ fn keygen(args: &KeygenArgs) -> anyhow::Result<()> {
         public = key.public_key_base64(),
     );
     Ok(())
+}
+
+fn demo(args: &DemoArgs) -> anyhow::Result<()> {
+    let filter = tracing_subscriber::EnvFilter::try_new(&args.log)
+        .with_context(|| format!("`--log`: `{}` is not a valid filter", args.log))?;
+    tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_writer(std::io::stderr)
+        .init();
+    let runtime = tokio::runtime::Runtime::new().context("cannot start the async runtime")?;
+    runtime.block_on(crate::demo::run(&args.dir, args.base_port, shutdown_signal()))
 }
 
 fn run(args: Args) -> anyhow::Result<()> {

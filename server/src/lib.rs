@@ -6,6 +6,7 @@ pub mod assessments;
 pub mod auth;
 pub mod cli;
 pub mod config;
+pub mod demo;
 pub mod federation;
 pub mod model;
 pub mod node;

@@ -86,7 +86,7 @@ impl LocalFederation {
     pub async fn start(specs: &[OrgSpec]) -> Result<Self> {
         let files = tempfile::tempdir()?;
         let ca_dir = files.path().join("ca");
-        let ca = tocsin_client::pki::init_ca(&ca_dir, "Tocsin test federation CA")?;
+        let ca = tocsin_server::federation::pki::init_ca(&ca_dir, "Tocsin test federation CA")?;
         let mut directory = format!("ca_cert = {:?}\n", ca.cert.display().to_string());
         let mut env: BTreeMap<&str, Vec<(String, String)>> = BTreeMap::new();
         for spec in specs {
@@ -96,7 +96,7 @@ impl LocalFederation {
             let key_path = dir.join("signing.pem");
             write_node_key(&key_path, &key)?;
             let hosts = ["localhost".to_owned(), "127.0.0.1".to_owned()];
-            let cert = tocsin_client::pki::issue(&ca_dir, spec.id, &dir, &hosts)?;
+            let cert = tocsin_server::federation::pki::issue(&ca_dir, spec.id, &dir, &hosts)?;
             let port = free_port()?;
             let groups: Vec<String> = spec.groups.iter().map(|g| format!("{g:?}")).collect();
             write!(

@@ -92,7 +92,7 @@ impl Federation {
 }
 
 /// The RPCs, each tried by each role against fresh fixtures.
-const RPCS: [&str; 11] = [
+const RPCS: [&str; 15] = [
     "WhoAmI",
     "CreateAssessment",
     "ReviseAssessment(draft)",
@@ -104,6 +104,10 @@ const RPCS: [&str; 11] = [
     "ListSituations",
     "GetSituation",
     "GetAssessment sources(published)",
+    "ListPeers",
+    "ListQuarantine",
+    "ListRefusals",
+    "ExplainSharing(published)",
 ];
 
 /// The access policy, restated: which roles may make each call.
@@ -126,6 +130,9 @@ fn allowed(rpc: &str, role: &str) -> bool {
         }
         "GetAssessment(published)" | "ListAssessments" | "ListSituations" | "GetSituation" => {
             readers.contains(&role)
+        }
+        "ListPeers" | "ListQuarantine" | "ListRefusals" | "ExplainSharing(published)" => {
+            ["admin", "auditor"].contains(&role)
         }
         _ => false,
     }
@@ -229,11 +236,39 @@ async fn attempt(f: &Federation, rpc: &str, role: &str) -> Result<bool, tonic::S
                 .await
                 .map(|_| ())
         }
+        "ListPeers" => federating(client.list_peers(pb::ListPeersRequest {}).await),
+        "ListQuarantine" => federating(client.list_quarantine(pb::ListQuarantineRequest {}).await),
+        "ListRefusals" => federating(client.list_refusals(pb::ListRefusalsRequest {}).await),
+        "ExplainSharing(published)" => {
+            let published = f.assessment(pb::AssessmentStatus::Published).await;
+            let request = pb::ExplainSharingRequest {
+                assessment_id: published.id,
+                version: 0,
+                to_org: "au".into(),
+            };
+            federating(client.explain_sharing(request).await)
+        }
         other => panic!("no such rpc {other}"),
     };
     match outcome {
         Ok(()) => Ok(true),
         Err(status) if status.code() == Code::PermissionDenied => Ok(false),
+        Err(status) => Err(status),
+    }
+}
+
+/// This node does not federate: a federation administration call that passes
+/// the access policy is refused as a failed precondition, which counts as
+/// allowed here.
+fn federating<T>(outcome: Result<tonic::Response<T>, tonic::Status>) -> Result<(), tonic::Status> {
+    match outcome {
+        Err(status)
+            if status.code() == Code::FailedPrecondition
+                && status.message() == "this node does not federate" =>
+        {
+            Ok(())
+        }
+        Ok(_) => Err(tonic::Status::internal("a node that does not federate answered")),
         Err(status) => Err(status),
     }
 }

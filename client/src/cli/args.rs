@@ -3,6 +3,9 @@
 use clap::{Args, Parser, Subcommand};
 use std::path::PathBuf;
 
+use super::admin_args::{
+    FEDERATION_HELP, FederationCommand, PKI_HELP, POLICY_HELP, PkiCommand, PolicyCommand,
+};
 use crate::document::{AssessmentStatus, OverallRisk};
 use crate::fingerprint::Fingerprint;
 use crate::node_url::{DEFAULT_NODE, NodeUrl};
@@ -26,6 +29,12 @@ Examples:
 
   # Your organisation's OpenID provider (device login, any browser will do).
   tocsin login --issuer https://id.example.org --client-id tocsin-cli
+
+  # Administration (see `tocsin pki --help`, `tocsin policy --help`).
+  tocsin pki init --dir ca && tocsin pki issue --ca ca --org ecowas --out ecowas
+  tocsin policy check policies/
+  tocsin peers
+  tocsin policy explain --to ecowas <ID>
 
 Environment:
   TOCSIN_NODE, TOCSIN_FINGERPRINT, TOCSIN_CA_CERT, TOCSIN_CONFIG_DIR
@@ -115,6 +124,18 @@ pub enum Command {
     List(ListArgs),
     /// Same as `assessment show`
     Show(ShowArgs),
+    /// The federation PKI: a certificate authority and organisation certificates (offline)
+    #[command(subcommand, after_help = PKI_HELP)]
+    Pki(PkiCommand),
+    /// Check policy files offline, or explain the node's sharing decisions
+    #[command(subcommand, after_help = POLICY_HELP)]
+    Policy(PolicyCommand),
+    /// The node's federation peers, its cursor of each, statements received (admins, auditors)
+    #[command(after_help = FEDERATION_HELP)]
+    Peers,
+    /// The node's federation quarantine and refused deliveries (admins, auditors)
+    #[command(subcommand, after_help = FEDERATION_HELP)]
+    Federation(FederationCommand),
 }
 
 #[derive(Debug, Args)]

@@ -11,6 +11,7 @@ use crate::credentials::CredentialsError;
 use crate::document::DocumentError;
 use crate::known_nodes::KnownNodesError;
 use crate::login::LoginError;
+use tocsin_server::federation::pki::PkiError;
 
 /// Exit codes of `tocsin`.
 pub mod exit {
@@ -59,6 +60,14 @@ pub enum CliError {
         #[source]
         source: io::Error,
     },
+    #[error(transparent)]
+    Pki(#[from] PkiError),
+    #[error("{failed} of {checked} policy files in `{}` do not load", dir.display())]
+    PolicyCheck {
+        dir: PathBuf,
+        failed: usize,
+        checked: usize,
+    },
 }
 
 /// The node's message; its code's name when it sent none.
@@ -99,6 +108,16 @@ impl CliError {
                 }
             },
             CliError::Document(DocumentError::Invalid { .. }) => exit::INVALID,
+            CliError::Pki(e) => match e {
+                PkiError::Exists { .. } | PkiError::OrgId(_) | PkiError::Host(_) | PkiError::EmptyName => {
+                    exit::INVALID
+                }
+                PkiError::Read { .. }
+                | PkiError::Write { .. }
+                | PkiError::Certificate { .. }
+                | PkiError::NotPem(_) => exit::FAILURE,
+            },
+            CliError::PolicyCheck { .. } => exit::INVALID,
             CliError::Node(status) => match status.code() {
                 Code::Unauthenticated => exit::UNAUTHENTICATED,
                 Code::PermissionDenied => exit::PERMISSION_DENIED,
@@ -224,6 +243,30 @@ mod tests {
                     message: "unknown field `x`".into(),
                 }
                 .into(),
+                exit::INVALID,
+            ),
+            (PkiError::OrgId("UN HQ".into()).into(), exit::INVALID),
+            (
+                PkiError::Exists {
+                    path: "ca/ca.crt".into(),
+                }
+                .into(),
+                exit::INVALID,
+            ),
+            (
+                PkiError::Read {
+                    path: "ca/ca.key".into(),
+                    message: "not found".into(),
+                }
+                .into(),
+                exit::FAILURE,
+            ),
+            (
+                CliError::PolicyCheck {
+                    dir: "policies".into(),
+                    failed: 1,
+                    checked: 2,
+                },
                 exit::INVALID,
             ),
         ];

@@ -1,13 +1,18 @@
 //! The `tocsin` command line: clap definitions (`args`), one module of
 //! handlers per area, and the exit codes (`error`).
 
+mod admin_args;
 mod args;
 mod assessment;
 mod auth;
 mod error;
+mod federation;
+mod pki;
+mod policy;
 mod session;
 mod situation;
 
+pub use admin_args::{ExplainArgs, FederationCommand, IssueArgs, PkiCommand, PolicyCommand};
 pub use args::{
     AssessmentCommand, Cli, Command, ListArgs, LoginArgs, ShowArgs, SituationCommand, SituationFilter,
     VersionArgs,
@@ -40,8 +45,14 @@ pub fn main() -> ExitCode {
     }
 }
 
-/// Runs one parsed command line.
+/// Runs one parsed command line. The offline administration commands need
+/// no node and no configuration directory.
 pub async fn run(cli: Cli) -> Result<(), CliError> {
+    match cli.command {
+        Command::Pki(command) => return pki::run(cli.json, command),
+        Command::Policy(PolicyCommand::Check { dir }) => return policy::check(cli.json, &dir),
+        _ => {}
+    }
     let session = Session::new(&cli)?;
     match cli.command {
         Command::Login(args) => auth::login(&session, args).await,
@@ -55,5 +66,9 @@ pub async fn run(cli: Cli) -> Result<(), CliError> {
         Command::Publish(args) => assessment::publish(&session, args).await,
         Command::List(args) => assessment::list(&session, args).await,
         Command::Show(args) => assessment::show(&session, args).await,
+        Command::Peers => federation::peers(&session).await,
+        Command::Federation(command) => federation::run(&session, command).await,
+        Command::Policy(PolicyCommand::Explain(args)) => policy::explain(&session, args).await,
+        Command::Pki(_) | Command::Policy(PolicyCommand::Check { .. }) => Ok(()),
     }
 }

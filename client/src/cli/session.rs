@@ -81,16 +81,26 @@ impl Session {
         view: &T,
         human: impl FnOnce(&T) -> String,
     ) -> Result<(), CliError> {
-        if self.json {
-            let mut text = serde_json::to_string_pretty(view).map_err(|e| CliError::Io {
-                action: "write JSON",
-                source: io::Error::other(e),
-            })?;
-            text.push('\n');
-            print(&text)
-        } else {
-            print(&human(view))
-        }
+        emit(self.json, view, human)
+    }
+}
+
+/// Prints `view` as JSON when `json`, else `human(view)`; for commands that
+/// need no node.
+pub(super) fn emit<T: Serialize>(
+    json: bool,
+    view: &T,
+    human: impl FnOnce(&T) -> String,
+) -> Result<(), CliError> {
+    if json {
+        let mut text = serde_json::to_string_pretty(view).map_err(|e| CliError::Io {
+            action: "write JSON",
+            source: io::Error::other(e),
+        })?;
+        text.push('\n');
+        print(&text)
+    } else {
+        print(&human(view))
     }
 }
 

@@ -214,14 +214,14 @@ fn situation_spec(s: pb::SituationSpec) -> Result<SituationSpec, ValidationError
     })
 }
 
-fn timestamp(t: DateTime<Utc>) -> prost_types::Timestamp {
+pub(super) fn timestamp(t: DateTime<Utc>) -> prost_types::Timestamp {
     prost_types::Timestamp {
         seconds: t.timestamp(),
         nanos: i32::try_from(t.timestamp_subsec_nanos()).unwrap_or(0),
     }
 }
 
-fn wire_tlp(t: Tlp) -> pb::Tlp {
+pub(super) fn wire_tlp(t: Tlp) -> pb::Tlp {
     match t {
         Tlp::Clear => pb::Tlp::Clear,
         Tlp::Green => pb::Tlp::Green,
@@ -231,7 +231,7 @@ fn wire_tlp(t: Tlp) -> pb::Tlp {
     }
 }
 
-fn wire_risk(r: OverallRisk) -> pb::OverallRisk {
+pub(super) fn wire_risk(r: OverallRisk) -> pb::OverallRisk {
     match r {
         OverallRisk::Low => pb::OverallRisk::Low,
         OverallRisk::Moderate => pb::OverallRisk::Moderate,
@@ -240,7 +240,7 @@ fn wire_risk(r: OverallRisk) -> pb::OverallRisk {
     }
 }
 
-fn wire_trend(t: Trend) -> pb::Trend {
+pub(super) fn wire_trend(t: Trend) -> pb::Trend {
     match t {
         Trend::Deteriorated => pb::Trend::Deteriorated,
         Trend::Unchanged => pb::Trend::Unchanged,
@@ -248,7 +248,7 @@ fn wire_trend(t: Trend) -> pb::Trend {
     }
 }
 
-fn wire_confidence(c: Confidence) -> pb::Confidence {
+pub(super) fn wire_confidence(c: Confidence) -> pb::Confidence {
     match c {
         Confidence::Low => pb::Confidence::Low,
         Confidence::Medium => pb::Confidence::Medium,
@@ -265,7 +265,7 @@ fn wire_status(s: AssessmentStatus) -> pb::AssessmentStatus {
     }
 }
 
-fn wire_level(l: FactorLevel) -> pb::FactorLevel {
+pub(super) fn wire_level(l: FactorLevel) -> pb::FactorLevel {
     match l {
         FactorLevel::NotAssessed => pb::FactorLevel::NotAssessed,
         FactorLevel::Absent => pb::FactorLevel::Absent,
@@ -275,7 +275,7 @@ fn wire_level(l: FactorLevel) -> pb::FactorLevel {
     }
 }
 
-fn wire_crime(c: Crime) -> pb::Crime {
+pub(super) fn wire_crime(c: Crime) -> pb::Crime {
     match c {
         Crime::Genocide => pb::Crime::Genocide,
         Crime::CrimesAgainstHumanity => pb::Crime::CrimesAgainstHumanity,

@@ -3,6 +3,7 @@
 use tonic::Status;
 
 use crate::assessments::ServiceError;
+use crate::federation::admin::AdminError;
 use crate::model::ValidationError;
 use crate::model::assessment::LifecycleError;
 use crate::store::StoreError;
@@ -29,4 +30,20 @@ pub(super) fn status(error: ServiceError) -> Status {
 /// A request field that could not be decoded.
 pub(super) fn invalid(error: ValidationError) -> Status {
     status(ServiceError::Invalid(error))
+}
+
+/// A federation administration request that could not be answered.
+pub(super) fn admin_status(error: AdminError) -> Status {
+    match error {
+        AdminError::UnknownOrganisation(_) | AdminError::NoAssessment(_) => {
+            Status::not_found(error.to_string())
+        }
+        AdminError::ThisNode(_) => Status::invalid_argument(error.to_string()),
+        AdminError::NotPublished(_) => Status::failed_precondition(error.to_string()),
+        AdminError::Cursor { .. } => {
+            tracing::error!(error = %error, "unreadable federation cursor");
+            Status::internal("the node could not read its federation state; see the node's log")
+        }
+        AdminError::Store(e) => status(ServiceError::Store(e)),
+    }
 }

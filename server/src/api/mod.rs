@@ -2,6 +2,7 @@
 //! method converts its request, calls one domain operation and maps the
 //! error to a status.
 
+mod admin_service;
 mod authn;
 mod convert;
 mod error;

@@ -1,4 +1,5 @@
-//! `tocsin.v1.NodeService`: thin adapters from gRPC to `Assessments`.
+//! `tocsin.v1.NodeService`: thin adapters from gRPC to `Assessments` (and,
+//! for the federation administration calls, to `admin_service`).
 
 use tocsin_proto::v1 as pb;
 use tocsin_proto::v1::node_service_server::NodeService;
@@ -7,6 +8,7 @@ use tonic::{Request, Response, Status};
 use crate::api::convert;
 use crate::api::error::{invalid, status};
 use crate::assessments::{Assessments, ListFilter};
+use crate::federation::state::FederationState;
 use crate::model::ValidationError;
 use crate::model::caller::Caller;
 use crate::policy::Action;
@@ -14,17 +16,22 @@ use crate::policy::Action;
 /// The node API of one node.
 #[derive(Debug, Clone)]
 pub struct NodeApi {
-    assessments: Assessments,
+    pub(super) assessments: Assessments,
+    /// The federation side, when the node federates.
+    pub(super) federation: Option<FederationState>,
 }
 
 impl NodeApi {
-    pub fn new(assessments: Assessments) -> Self {
-        Self { assessments }
+    pub fn new(assessments: Assessments, federation: Option<FederationState>) -> Self {
+        Self {
+            assessments,
+            federation,
+        }
     }
 }
 
 /// The caller the authentication layer attached to this request.
-fn caller<T>(request: &Request<T>) -> Result<Caller, Status> {
+pub(super) fn caller<T>(request: &Request<T>) -> Result<Caller, Status> {
     request
         .extensions()
         .get::<Caller>()
@@ -206,5 +213,33 @@ impl NodeService for NodeApi {
         }
         let view = self.assessments.situation(&caller, &id).map_err(status)?;
         Ok(Response::new(convert::situation(&view)))
+    }
+
+    async fn list_peers(
+        &self,
+        request: Request<pb::ListPeersRequest>,
+    ) -> Result<Response<pb::ListPeersResponse>, Status> {
+        self.list_peers_call(&request)
+    }
+
+    async fn list_quarantine(
+        &self,
+        request: Request<pb::ListQuarantineRequest>,
+    ) -> Result<Response<pb::ListQuarantineResponse>, Status> {
+        self.list_quarantine_call(&request)
+    }
+
+    async fn list_refusals(
+        &self,
+        request: Request<pb::ListRefusalsRequest>,
+    ) -> Result<Response<pb::ListRefusalsResponse>, Status> {
+        self.list_refusals_call(&request)
+    }
+
+    async fn explain_sharing(
+        &self,
+        request: Request<pb::ExplainSharingRequest>,
+    ) -> Result<Response<pb::ExplainSharingResponse>, Status> {
+        self.explain_sharing_call(&request)
     }
 }

@@ -5,6 +5,15 @@
 /// The prefix of the URI SAN that names an organisation.
 pub const ORG_URI_PREFIX: &str = "urn:tocsin:org:";
 
+/// Whether `id` is a well-formed organisation id: 1 to 64 of `a-z`, `0-9`,
+/// `-` and `_`.
+pub fn is_org_id(id: &str) -> bool {
+    (1..=64).contains(&id.len())
+        && id
+            .bytes()
+            .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-' || b == b'_')
+}
+
 /// The organisation a DER certificate names; `None` when it names none,
 /// several different ones, or an id that is not well formed.
 pub fn org_of_certificate(der: &[u8]) -> Option<String> {
@@ -15,11 +24,7 @@ pub fn org_of_certificate(der: &[u8]) -> Option<String> {
         if let x509_parser::extensions::GeneralName::URI(uri) = name
             && let Some(id) = uri.strip_prefix(ORG_URI_PREFIX)
         {
-            let well_formed = (1..=64).contains(&id.len())
-                && id
-                    .chars()
-                    .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-' || c == '_');
-            if !well_formed || found.is_some_and(|f| f != id) {
+            if !is_org_id(id) || found.is_some_and(|f| f != id) {
                 return None;
             }
             found = Some(id);

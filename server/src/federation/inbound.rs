@@ -32,10 +32,14 @@ pub async fn receive(
 ) -> Result<Received, StoreError> {
     let cursor = delivery.cursor.clone();
     match check(state, from, &delivery) {
-        Ok((entry, forward)) => {
+        Ok(Checked {
+            entry,
+            forward,
+            retracts,
+        }) => {
             let applied = state
                 .store
-                .apply_inbound(from, &cursor, Some(&entry), forward.as_ref())
+                .apply_inbound_retracting(from, &cursor, Some(&entry), forward.as_ref(), &retracts)
                 .await?;
             if applied == Applied::Stored {
                 state.inbox_grew();
@@ -66,11 +70,15 @@ pub async fn receive(
     }
 }
 
-fn check(
-    state: &FederationState,
-    from: &str,
-    delivery: &pb::Delivery,
-) -> Result<(InboxEntry, Option<OutboxEntry>), String> {
+/// A delivery that passed every check, ready to store.
+struct Checked {
+    entry: InboxEntry,
+    forward: Option<OutboxEntry>,
+    /// For a retraction: the `(origin, statement id)`s it withdraws.
+    retracts: Vec<(String, String)>,
+}
+
+fn check(state: &FederationState, from: &str, delivery: &pb::Delivery) -> Result<Checked, String> {
     let envelope = delivery.envelope.as_ref().ok_or("delivery without an envelope")?;
     let bytes = envelope.encode_to_vec();
     let verified =
@@ -98,7 +106,21 @@ fn check(
         received_from: from.to_owned(),
         received_at: now,
     };
-    let forward = forward_to(state, statement, from, hops).map(|recipients| OutboxEntry {
+    let (targets, retracts) = match &statement.body {
+        StatementBody::Retraction(retraction) => {
+            let retracts: Vec<(String, String)> = retraction
+                .statement_ids
+                .iter()
+                .map(|id| (statement.origin.clone(), id.clone()))
+                .collect();
+            (
+                retraction_forward_to(state, statement, &retraction.statement_ids, from, hops),
+                retracts,
+            )
+        }
+        _ => (forward_to(state, statement, from, hops), Vec::new()),
+    };
+    let forward = targets.map(|recipients| OutboxEntry {
         statement_id: statement.id.clone(),
         origin: statement.origin.clone(),
         envelope: bytes,
@@ -106,7 +128,31 @@ fn check(
         recipients,
         added_at: now,
     });
-    Ok((entry, forward))
+    Ok(Checked {
+        entry,
+        forward,
+        retracts,
+    })
+}
+
+/// A retraction follows the statements it withdraws: to every peer this
+/// node passed one of them to, within the hop limit.
+fn retraction_forward_to(
+    state: &FederationState,
+    statement: &Statement,
+    ids: &[String],
+    from: &str,
+    hops: u32,
+) -> Option<BTreeSet<String>> {
+    if hops >= statement.audience.hop_limit {
+        return None;
+    }
+    let mut recipients = BTreeSet::new();
+    for id in ids {
+        recipients.extend(state.store.delivered_to(id).ok()?);
+    }
+    recipients.retain(|p| p != &state.org && p != &statement.origin && p != from);
+    (!recipients.is_empty()).then_some(recipients)
 }
 
 /// The peers this node may relay `statement` to: within its audience and

@@ -5,6 +5,7 @@
 //! Everything a peer sends is checked here before the rest of the node sees
 //! it: only a [`Verified`] statement leaves this module.
 
+pub mod admin;
 pub mod cursor;
 pub mod directory;
 pub mod envelope;
@@ -12,8 +13,11 @@ pub mod identity;
 pub mod inbound;
 pub mod keys;
 pub mod outbound;
+pub mod pki;
 pub mod projector;
+pub mod received;
 pub mod relay;
+pub mod retract;
 pub mod serve;
 pub mod state;
 pub mod subscriber;

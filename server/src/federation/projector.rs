@@ -11,6 +11,7 @@ use tokio::sync::{Notify, watch};
 
 use crate::federation::envelope::seal;
 use crate::federation::outbound::{Origin, project, projection_key};
+use crate::federation::retract::withdrawn_mark;
 use crate::federation::state::FederationState;
 use crate::model::assessment::AssessmentStatus;
 use crate::store::{OutboxEntry, StoreError};
@@ -47,7 +48,11 @@ pub async fn project_pending(state: &FederationState) -> Result<usize, StoreErro
             continue;
         }
         let mark = projection_key(&assessment, state.epoch);
-        if state.store.is_projected(&mark)? {
+        if state.store.is_projected(&mark)?
+            || state
+                .store
+                .is_projected(&withdrawn_mark(&assessment.id, assessment.version))?
+        {
             continue;
         }
         let now = Utc::now();

@@ -7,7 +7,7 @@ use chrono::Utc;
 use prost::Message;
 use tocsin_proto::v1 as pb;
 use tocsin_proto::v1::federation_service_server::FederationService;
-use tokio::sync::mpsc;
+use tokio::sync::{mpsc, watch};
 use tokio_stream::wrappers::ReceiverStream;
 use tonic::{Request, Response, Status};
 
@@ -27,11 +27,13 @@ const BATCH: usize = 256;
 #[derive(Debug, Clone)]
 pub struct FederationApi {
     state: FederationState,
+    /// Turns true when the node stops: every stream then ends.
+    stop: watch::Receiver<bool>,
 }
 
 impl FederationApi {
-    pub fn new(state: FederationState) -> Self {
-        Self { state }
+    pub fn new(state: FederationState, stop: watch::Receiver<bool>) -> Self {
+        Self { state, stop }
     }
 
     /// The organisation the client certificate names, if the directory knows it.
@@ -68,7 +70,13 @@ impl FederationService for FederationApi {
         let after = Cursor::resume_after(cursor, self.state.epoch);
         tracing::info!(%peer, after, "peer subscribed");
         let (tx, rx) = mpsc::channel(QUEUE);
-        tokio::spawn(feed(self.state.clone(), peer, after, tx));
+        let (state, mut stop) = (self.state.clone(), self.stop.clone());
+        tokio::spawn(async move {
+            tokio::select! {
+                () = feed(state, peer, after, tx) => {}
+                _ = stop.wait_for(|stop| *stop) => {}
+            }
+        });
         Ok(Response::new(ReceiverStream::new(rx)))
     }
 }

@@ -122,8 +122,8 @@ pub(super) async fn start(
         .client_ca_root(Certificate::from_pem(&tls.ca_pem));
     let (stop, stopped) = watch::channel(false);
     let mut server_stop = stopped.clone();
-    let service =
-        FederationServiceServer::new(FederationApi::new(state.clone())).max_decoding_message_size(64 * 1024);
+    let service = FederationServiceServer::new(FederationApi::new(state.clone(), stopped.clone()))
+        .max_decoding_message_size(64 * 1024);
     let router = Server::builder()
         .tls_config(server_tls)
         .map_err(|e| StartError::Serve(e.to_string()))?

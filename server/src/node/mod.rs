@@ -41,6 +41,11 @@ pub enum StartError {
         path: std::path::PathBuf,
         source: std::io::Error,
     },
+    #[error("cannot read `{path}`: {source}")]
+    Read {
+        path: std::path::PathBuf,
+        source: std::io::Error,
+    },
     #[error("reference data: {0}")]
     Reference(String),
     #[error(transparent)]
@@ -175,7 +180,8 @@ pub async fn start(config: &Config) -> Result<RunningNode, StartError> {
         source,
     })?;
     let (stop, stopped) = oneshot::channel();
-    let server = tokio::spawn(serve(listener, &identity, Arc::new(verifier), assessments, stopped).await?);
+    let api = NodeApi::new(assessments, federating.as_ref().map(|f| f.state.clone()));
+    let server = tokio::spawn(serve(listener, &identity, Arc::new(verifier), api, stopped).await?);
     tracing::info!(addr = %api_addr, fingerprint = %identity.fingerprint, %issuer, "node api serving");
     Ok(RunningNode {
         api_addr,
@@ -197,7 +203,7 @@ async fn serve(
     listener: TcpListener,
     identity: &TlsIdentity,
     verifier: Arc<TokenVerifier>,
-    assessments: Assessments,
+    api: NodeApi,
     stopped: oneshot::Receiver<()>,
 ) -> Result<impl std::future::Future<Output = Result<(), tonic::transport::Error>> + use<>, StartError> {
     let (health_reporter, health) = tonic_health::server::health_reporter();
@@ -214,7 +220,7 @@ async fn serve(
         .build_v1alpha()
         .map_err(|e| StartError::Serve(e.to_string()))?;
     let tls = ServerTlsConfig::new().identity(Identity::from_pem(&identity.cert_pem, &identity.key_pem));
-    let node = NodeServiceServer::new(NodeApi::new(assessments)).max_decoding_message_size(MAX_REQUEST_BYTES);
+    let node = NodeServiceServer::new(api).max_decoding_message_size(MAX_REQUEST_BYTES);
     let incoming = TcpIncoming::from(listener).with_nodelay(Some(true));
     let router = Server::builder()
         .tls_config(tls)

@@ -21,7 +21,8 @@ const EMBEDDED_SCHEMA: &str = include_str!("../../../policies/tocsin.cedarschema
 const EMBEDDED_POLICIES: &str = include_str!("../../../policies/access.cedar");
 
 /// What a caller asks to do: one per RPC, plus `ReadSources`, which decides
-/// whether an assessment's sources are part of a reply.
+/// whether an assessment's sources are part of a reply. The federation
+/// administration RPCs (`ListPeers` … `ExplainSharing`) are node-wide.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
 pub enum Action {
     WhoAmI,
@@ -34,10 +35,14 @@ pub enum Action {
     PublishAssessment,
     GetAssessment,
     ReadSources,
+    ListPeers,
+    ListQuarantine,
+    ListRefusals,
+    ExplainSharing,
 }
 
 impl Action {
-    pub const ALL: [Action; 10] = [
+    pub const ALL: [Action; 14] = [
         Action::WhoAmI,
         Action::CreateAssessment,
         Action::ListAssessments,
@@ -48,6 +53,10 @@ impl Action {
         Action::PublishAssessment,
         Action::GetAssessment,
         Action::ReadSources,
+        Action::ListPeers,
+        Action::ListQuarantine,
+        Action::ListRefusals,
+        Action::ExplainSharing,
     ];
 
     /// The action's id in the schema (`Tocsin::Action::"<id>"`).
@@ -63,6 +72,10 @@ impl Action {
             Action::PublishAssessment => "PublishAssessment",
             Action::GetAssessment => "GetAssessment",
             Action::ReadSources => "ReadSources",
+            Action::ListPeers => "ListPeers",
+            Action::ListQuarantine => "ListQuarantine",
+            Action::ListRefusals => "ListRefusals",
+            Action::ExplainSharing => "ExplainSharing",
         }
     }
 
@@ -76,6 +89,10 @@ impl Action {
                 | Action::ListAssessments
                 | Action::ListSituations
                 | Action::GetSituation
+                | Action::ListPeers
+                | Action::ListQuarantine
+                | Action::ListRefusals
+                | Action::ExplainSharing
         )
     }
 }
@@ -140,6 +157,26 @@ impl AccessPolicy {
             &dir.join(SCHEMA_FILE).display().to_string(),
             &policies,
             &dir.join(POLICY_FILE).display().to_string(),
+        )
+    }
+
+    /// Reads `access.cedar` from `dir`, validated against the directory's
+    /// `tocsin.cedarschema` when it has one and the built-in schema
+    /// otherwise (as `tocsin policy check` does).
+    pub fn load_with_schema_fallback(dir: &Path) -> Result<Self, PolicyError> {
+        if dir.join(SCHEMA_FILE).exists() {
+            return Self::load(dir);
+        }
+        let path = dir.join(POLICY_FILE);
+        let policies = std::fs::read_to_string(&path).map_err(|source| PolicyError::Read {
+            path: path.clone(),
+            source,
+        })?;
+        Self::from_texts(
+            EMBEDDED_SCHEMA,
+            &format!("built-in {SCHEMA_FILE}"),
+            &policies,
+            &path.display().to_string(),
         )
     }
 

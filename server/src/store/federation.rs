@@ -21,6 +21,7 @@ const LEDGER: &str = "ledger";
 const QUARANTINE: &str = "quarantine";
 const REFUSALS: &str = "refusals";
 const PROJECTED: &str = "projected";
+const RETRACTED: &str = "retracted";
 const NEXT_SEQ: &[u8] = b"outbox_next_seq";
 
 /// A statement waiting in the outbox for the peers it is meant for.
@@ -175,14 +176,30 @@ impl Store {
         entry: Option<&InboxEntry>,
         forward: Option<&OutboxEntry>,
     ) -> Result<Applied, StoreError> {
+        self.apply_inbound_retracting(peer, cursor, entry, forward, &[])
+            .await
+    }
+
+    /// `apply_inbound` for a retraction: when the retraction is stored, the
+    /// statements it withdraws (`(origin, statement id)`) are marked
+    /// retracted in the same transaction.
+    pub async fn apply_inbound_retracting(
+        &self,
+        peer: &str,
+        cursor: &[u8],
+        entry: Option<&InboxEntry>,
+        forward: Option<&OutboxEntry>,
+        retracts: &[(String, String)],
+    ) -> Result<Applied, StoreError> {
         let inbound = entry.map(|e| encode(INBOX, e)).transpose()?;
         let forward = forward.map(|f| encode(OUTBOX, f)).transpose()?;
-        let trees = [INBOX, CURSORS, QUARANTINE, OUTBOX, "meta"].map(|t| self.tree(t));
-        let [inbox, cursors, quarantine, outbox, meta] = trees;
-        let (inbox, cursors, quarantine, outbox, meta) = (inbox?, cursors?, quarantine?, outbox?, meta?);
+        let trees = [INBOX, CURSORS, QUARANTINE, OUTBOX, "meta", RETRACTED].map(|t| self.tree(t));
+        let [inbox, cursors, quarantine, outbox, meta, retracted] = trees;
+        let (inbox, cursors, quarantine, outbox, meta, retracted) =
+            (inbox?, cursors?, quarantine?, outbox?, meta?, retracted?);
         let now = Utc::now();
-        let applied = (&inbox, &cursors, &quarantine, &outbox, &meta)
-            .transaction(|(inbox, cursors, quarantine, outbox, meta)| {
+        let applied = (&inbox, &cursors, &quarantine, &outbox, &meta, &retracted)
+            .transaction(|(inbox, cursors, quarantine, outbox, meta, retracted)| {
                 cursors.insert(peer.as_bytes(), cursor)?;
                 let (Some(entry), Some(value)) = (entry, &inbound) else {
                     return Ok(Applied::Duplicate);
@@ -210,6 +227,9 @@ impl Store {
                     return Ok(Applied::Quarantined);
                 }
                 inbox.insert(key, value.as_slice())?;
+                for (origin, id) in retracts {
+                    retracted.insert(inbox_key(origin, id), entry.statement_id.as_bytes())?;
+                }
                 if let Some(forward) = &forward {
                     let next = match meta.get(NEXT_SEQ)? {
                         Some(bytes) => u64_of(&bytes).map_err(ConflictableTransactionError::Abort)?,
@@ -223,6 +243,47 @@ impl Store {
             .map_err(abort)?;
         self.durable().await?;
         Ok(applied)
+    }
+
+    /// Marks this node's own statements retracted by `retraction_id` and
+    /// queues the retraction, in one transaction.
+    /// `marks` are set as by `append_outbox`.
+    pub async fn retract_own(
+        &self,
+        entry: &OutboxEntry,
+        retracts: &[(String, String)],
+        marks: &[String],
+    ) -> Result<u64, StoreError> {
+        let value = encode(OUTBOX, entry)?;
+        let (outbox, meta, retracted) = (self.tree(OUTBOX)?, self.tree("meta")?, self.tree(RETRACTED)?);
+        let projected = self.tree(PROJECTED)?;
+        let seq = (&outbox, &meta, &retracted, &projected)
+            .transaction(|(outbox, meta, retracted, projected)| {
+                for mark in marks {
+                    projected.insert(mark.as_bytes(), &[])?;
+                }
+                let next = match meta.get(NEXT_SEQ)? {
+                    Some(bytes) => u64_of(&bytes).map_err(ConflictableTransactionError::Abort)?,
+                    None => 1,
+                };
+                outbox.insert(&next.to_be_bytes(), value.as_slice())?;
+                meta.insert(NEXT_SEQ, &(next + 1).to_be_bytes())?;
+                for (origin, id) in retracts {
+                    retracted.insert(inbox_key(origin, id), entry.statement_id.as_bytes())?;
+                }
+                Ok(next)
+            })
+            .map_err(abort)?;
+        self.durable().await?;
+        Ok(seq)
+    }
+
+    /// The retraction that withdrew statement `id` of `origin`, if any.
+    pub fn retracted_by(&self, origin: &str, id: &str) -> Result<Option<String>, StoreError> {
+        Ok(self
+            .tree(RETRACTED)?
+            .get(inbox_key(origin, id))?
+            .map(|v| String::from_utf8_lossy(&v).into_owned()))
     }
 
     /// The cursor last stored for `peer`.

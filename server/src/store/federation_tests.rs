@@ -132,3 +132,31 @@ async fn ledger_and_refusals_are_kept() {
     store.record_refusal(&refusal).await.unwrap();
     assert_eq!(store.refusals().unwrap(), vec![refusal]);
 }
+
+#[tokio::test]
+async fn retractions_mark_what_they_withdraw_in_the_same_write() {
+    let dir = tempfile::tempdir().unwrap();
+    let store = Store::open(dir.path()).unwrap();
+    store
+        .apply_inbound("ecowas", b"c1", Some(&incoming("s1", 1)), None)
+        .await
+        .unwrap();
+    assert_eq!(store.retracted_by("xaa", "s1").unwrap(), None);
+    let retraction = incoming("r1", 3);
+    let retracts = [("xaa".to_owned(), "s1".to_owned())];
+    store
+        .apply_inbound_retracting("ecowas", b"c2", Some(&retraction), None, &retracts)
+        .await
+        .unwrap();
+    assert_eq!(store.retracted_by("xaa", "s1").unwrap().as_deref(), Some("r1"));
+
+    // A node's own retraction: queued and marked together.
+    let own = [("xaa".to_owned(), "s9".to_owned())];
+    let seq = store
+        .retract_own(&outgoing("r9"), &own, &["withdrawn".into()])
+        .await
+        .unwrap();
+    assert!(store.is_projected("withdrawn").unwrap());
+    assert_eq!(store.outbox_after(seq - 1, 1).unwrap()[0].1.statement_id, "r9");
+    assert_eq!(store.retracted_by("xaa", "s9").unwrap().as_deref(), Some("r9"));
+}

@@ -34,9 +34,12 @@ fn issues_certificates_naming_the_organisation() {
     assert_eq!((mode(&ca.key), mode(&issued.key)), (0o600, 0o600));
 
     let leaf_der = der(&issued.cert);
-    assert_eq!(org_from_certificate(&leaf_der), Some("ecowas".into()));
+    assert_eq!(org_of_certificate(&leaf_der), Some("ecowas".into()));
+    assert_eq!(read_certificate(&issued.cert).unwrap(), leaf_der.to_vec());
+    assert_eq!(issued.fingerprint, fingerprint(&leaf_der));
     let ca_der = der(&ca.cert);
-    assert_eq!(org_from_certificate(&ca_der), None);
+    assert_eq!(ca.fingerprint, fingerprint(&ca_der));
+    assert_eq!(org_of_certificate(&ca_der), None);
 
     let (_, leaf) = x509_parser::parse_x509_certificate(&leaf_der).unwrap();
     let (_, ca_cert) = x509_parser::parse_x509_certificate(&ca_der).unwrap();
@@ -81,7 +84,7 @@ fn names_the_hosts_given() {
         .general_names
         .len();
     assert_eq!(count, 3);
-    assert_eq!(org_from_certificate(&leaf_der), Some("au".into()));
+    assert_eq!(org_of_certificate(&leaf_der), Some("au".into()));
 }
 
 #[test]
@@ -126,13 +129,18 @@ fn refuses_bad_input_and_never_overwrites() {
         init_ca(&dir.path().join("x"), " "),
         Err(PkiError::EmptyName)
     ));
+    let key_file = dir.path().join("ca.key");
+    assert_eq!(
+        read_certificate(&key_file).unwrap_err().to_string(),
+        format!("`{}` holds no PEM certificate", key_file.display())
+    );
 }
 
 #[test]
-fn org_from_certificate_ignores_other_certificates() {
-    assert_eq!(org_from_certificate(b"not a certificate"), None);
+fn org_of_certificate_ignores_other_certificates() {
+    assert_eq!(org_of_certificate(b"not a certificate"), None);
     let plain = rcgen::generate_simple_self_signed(vec!["localhost".into()]).unwrap();
-    assert_eq!(org_from_certificate(plain.cert.der()), None);
+    assert_eq!(org_of_certificate(plain.cert.der()), None);
     let key = KeyPair::generate().unwrap();
     let mut params = CertificateParams::default();
     params.subject_alt_names = vec![
@@ -140,7 +148,7 @@ fn org_from_certificate_ignores_other_certificates() {
         SanType::URI(Ia5String::try_from(org_uri("igad")).unwrap()),
     ];
     let two = params.self_signed(&key).unwrap();
-    assert_eq!(org_from_certificate(two.der()), None, "two organisations is none");
+    assert_eq!(org_of_certificate(two.der()), None, "two organisations is none");
 }
 
 /// Both sides authenticate with certificates of the same CA, as federation
@@ -189,5 +197,5 @@ fn certificates_work_for_mutual_tls() {
     }
     assert!(!client.is_handshaking() && !server.is_handshaking());
     let peer = server.peer_certificates().unwrap();
-    assert_eq!(org_from_certificate(&peer[0]), Some("ecowas".into()));
+    assert_eq!(org_of_certificate(&peer[0]), Some("ecowas".into()));
 }

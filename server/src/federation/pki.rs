@@ -1,7 +1,7 @@
-//! A small federation PKI: a CA (`ca.crt`, `ca.key`) and, per organisation,
-//! a certificate for mutual TLS that names the organisation in a URI SAN
-//! `urn:tocsin:org:<id>` — how a node maps a peer's certificate to an
-//! organisation. Private keys are written 0600; no file is ever overwritten.
+//! A small federation PKI, for `tocsin pki`: a CA (`ca.crt`, `ca.key`) and,
+//! per organisation, a certificate for mutual TLS that names the organisation
+//! in a URI SAN `urn:tocsin:org:<id>`, which `identity` reads back. Private
+//! keys are written 0600; no file is ever overwritten.
 
 use chrono::{Datelike, Days, NaiveDate, Utc};
 use rcgen::string::Ia5String;
@@ -9,13 +9,17 @@ use rcgen::{
     BasicConstraints, CertificateParams, DistinguishedName, DnType, ExtendedKeyUsagePurpose, IsCa, Issuer,
     KeyPair, KeyUsagePurpose, SanType,
 };
+use rustls_pki_types::CertificateDer;
+use rustls_pki_types::pem::PemObject;
 use std::fs::OpenOptions;
 use std::io::Write;
 use std::net::IpAddr;
 use std::path::{Path, PathBuf};
 
-/// The URI SAN prefix naming an organisation.
-pub const ORG_URI_PREFIX: &str = "urn:tocsin:org:";
+use crate::tls::fingerprint;
+
+pub use crate::federation::identity::{ORG_URI_PREFIX, is_org_id, org_of_certificate};
+
 pub const CA_CERT_FILE: &str = "ca.crt";
 pub const CA_KEY_FILE: &str = "ca.key";
 /// Hosts an organisation certificate names when none are given.
@@ -40,6 +44,8 @@ pub enum PkiError {
     EmptyName,
     #[error("{what}: {message}")]
     Certificate { what: String, message: String },
+    #[error("`{0}` holds no PEM certificate")]
+    NotPem(String),
 }
 
 /// A certificate and its private key, as written.
@@ -47,6 +53,8 @@ pub enum PkiError {
 pub struct CertFiles {
     pub cert: PathBuf,
     pub key: PathBuf,
+    /// `SHA256:<hex>` of the DER certificate.
+    pub fingerprint: String,
 }
 
 /// The URI SAN of organisation `org_id`.
@@ -60,11 +68,8 @@ pub fn init_ca(dir: &Path, name: &str) -> Result<CertFiles, PkiError> {
     if name.trim().is_empty() {
         return Err(PkiError::EmptyName);
     }
-    let files = CertFiles {
-        cert: dir.join(CA_CERT_FILE),
-        key: dir.join(CA_KEY_FILE),
-    };
-    refuse_existing(&files)?;
+    let (cert_path, key_path) = (dir.join(CA_CERT_FILE), dir.join(CA_KEY_FILE));
+    refuse_existing(&cert_path, &key_path)?;
     let key = KeyPair::generate().map_err(|e| rcgen_error("cannot generate the CA key", e))?;
     let mut params = CertificateParams::default();
     params.distinguished_name = distinguished_name(name);
@@ -79,9 +84,13 @@ pub fn init_ca(dir: &Path, name: &str) -> Result<CertFiles, PkiError> {
         .self_signed(&key)
         .map_err(|e| rcgen_error("cannot make the CA certificate", e))?;
     std::fs::create_dir_all(dir).map_err(|e| write_error(dir, e))?;
-    write_new(&files.key, key.serialize_pem().as_bytes(), true)?;
-    write_new(&files.cert, cert.pem().as_bytes(), false)?;
-    Ok(files)
+    write_new(&key_path, key.serialize_pem().as_bytes(), true)?;
+    write_new(&cert_path, cert.pem().as_bytes(), false)?;
+    Ok(CertFiles {
+        cert: cert_path,
+        key: key_path,
+        fingerprint: fingerprint(cert.der()),
+    })
 }
 
 /// Issues `<org_id>.crt` and `<org_id>.key` (0600) in `out_dir`, signed by
@@ -92,11 +101,9 @@ pub fn issue(ca_dir: &Path, org_id: &str, out_dir: &Path, hosts: &[String]) -> R
     if !is_org_id(org_id) {
         return Err(PkiError::OrgId(org_id.to_owned()));
     }
-    let files = CertFiles {
-        cert: out_dir.join(format!("{org_id}.crt")),
-        key: out_dir.join(format!("{org_id}.key")),
-    };
-    refuse_existing(&files)?;
+    let cert_path = out_dir.join(format!("{org_id}.crt"));
+    let key_path = out_dir.join(format!("{org_id}.key"));
+    refuse_existing(&cert_path, &key_path)?;
     let ca_cert_path = ca_dir.join(CA_CERT_FILE);
     let ca_key_path = ca_dir.join(CA_KEY_FILE);
     let ca_key = KeyPair::from_pem(&read(&ca_key_path)?)
@@ -125,35 +132,21 @@ pub fn issue(ca_dir: &Path, org_id: &str, out_dir: &Path, hosts: &[String]) -> R
         .signed_by(&key, &issuer)
         .map_err(|e| rcgen_error(&format!("cannot issue the certificate of `{org_id}`"), e))?;
     std::fs::create_dir_all(out_dir).map_err(|e| write_error(out_dir, e))?;
-    write_new(&files.key, key.serialize_pem().as_bytes(), true)?;
-    write_new(&files.cert, cert.pem().as_bytes(), false)?;
-    Ok(files)
+    write_new(&key_path, key.serialize_pem().as_bytes(), true)?;
+    write_new(&cert_path, cert.pem().as_bytes(), false)?;
+    Ok(CertFiles {
+        cert: cert_path,
+        key: key_path,
+        fingerprint: fingerprint(cert.der()),
+    })
 }
 
-/// The organisation a DER certificate names in its `urn:tocsin:org:` URI
-/// SAN; `None` when it names none, several, or an invalid id.
-pub fn org_from_certificate(der: &[u8]) -> Option<String> {
-    let (_, cert) = x509_parser::parse_x509_certificate(der).ok()?;
-    let sans = cert.subject_alternative_name().ok()??;
-    let mut found: Option<&str> = None;
-    for name in &sans.value.general_names {
-        if let x509_parser::extensions::GeneralName::URI(uri) = name
-            && let Some(id) = uri.strip_prefix(ORG_URI_PREFIX)
-        {
-            if found.is_some_and(|f| f != id) || !is_org_id(id) {
-                return None;
-            }
-            found = Some(id);
-        }
-    }
-    found.map(str::to_owned)
-}
-
-fn is_org_id(id: &str) -> bool {
-    (1..=64).contains(&id.len())
-        && id
-            .bytes()
-            .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-' || b == b'_')
+/// The first certificate of a PEM file, in DER.
+pub fn read_certificate(path: &Path) -> Result<Vec<u8>, PkiError> {
+    let pem = read(path)?;
+    CertificateDer::from_pem_slice(pem.as_bytes())
+        .map(|der| der.to_vec())
+        .map_err(|_| PkiError::NotPem(path.display().to_string()))
 }
 
 fn distinguished_name(common_name: &str) -> DistinguishedName {
@@ -194,8 +187,8 @@ fn set_validity(params: &mut CertificateParams, years: i32) {
     params.not_after = ymd(end);
 }
 
-fn refuse_existing(files: &CertFiles) -> Result<(), PkiError> {
-    for path in [&files.cert, &files.key] {
+fn refuse_existing(cert: &Path, key: &Path) -> Result<(), PkiError> {
+    for path in [cert, key] {
         if path.exists() {
             return Err(PkiError::Exists {
                 path: path.display().to_string(),

@@ -1,0 +1,104 @@
+//! What other organisations told this node, as situations see it: for every
+//! origin and assessment, the latest version received (its richest view),
+//! unless it was retracted, with when it came and the relays it came through.
+
+use chrono::{DateTime, Utc};
+use prost::Message;
+use std::collections::BTreeMap;
+use tocsin_proto::v1 as pb;
+
+use crate::federation::envelope::open_bytes;
+use crate::federation::state::FederationState;
+use crate::model::statement::{SharedAssessment, SharedSituation, StatementBody};
+use crate::store::StoreError;
+
+/// One organisation's latest shared summary of one of its assessments.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ReceivedSummary {
+    pub origin: String,
+    pub statement_id: String,
+    pub summary: SharedAssessment,
+    pub issued_at: DateTime<Utc>,
+    pub received_at: DateTime<Utc>,
+    /// The organisations it passed through: the origin, each relay, this node.
+    pub path: Vec<String>,
+}
+
+impl ReceivedSummary {
+    /// The situation key, as `SituationSpec::key` makes it.
+    pub fn situation_id(&self) -> String {
+        situation_key(&self.summary.situation)
+    }
+}
+
+/// Countries (sorted) joined by `+`, then `/` and the admin-1 p-codes.
+pub fn situation_key(situation: &SharedSituation) -> String {
+    let join = |codes: &[String]| {
+        let mut sorted: Vec<&str> = codes.iter().map(String::as_str).collect();
+        sorted.sort_unstable();
+        sorted.dedup();
+        sorted.join("+")
+    };
+    let mut key = join(&situation.countries);
+    if !situation.admin1.is_empty() {
+        key.push('/');
+        key.push_str(&join(&situation.admin1));
+    }
+    key
+}
+
+/// The latest received, unretracted summary of each origin's assessments,
+/// ordered by origin then assessment id.
+pub fn received_summaries(state: &FederationState) -> Result<Vec<ReceivedSummary>, StoreError> {
+    let mut latest: BTreeMap<(String, String), ReceivedSummary> = BTreeMap::new();
+    for entry in state.store.inbox()? {
+        if state
+            .store
+            .retracted_by(&entry.origin, &entry.statement_id)?
+            .is_some()
+        {
+            continue;
+        }
+        // Stored entries were verified on arrival; verifying again keeps
+        // this the only way statements are read.
+        let Ok(verified) = open_bytes(&entry.envelope, &state.directory, usize::MAX) else {
+            continue;
+        };
+        let statement = verified.into_value();
+        let StatementBody::AssessmentSummary(summary) = statement.body else {
+            continue;
+        };
+        let mut path = vec![statement.origin.clone()];
+        for relay in &entry.relays {
+            if let Ok(attestation) = pb::RelayAttestation::decode(relay.as_slice())
+                && let Ok(claim) = pb::RelayClaim::decode(attestation.claim.as_slice())
+            {
+                path.push(claim.relay);
+            }
+        }
+        path.push(state.org.clone());
+        let candidate = ReceivedSummary {
+            origin: statement.origin.clone(),
+            statement_id: statement.id,
+            issued_at: statement.issued_at,
+            received_at: entry.received_at,
+            summary,
+            path,
+        };
+        let key = (candidate.origin.clone(), candidate.summary.assessment_id.clone());
+        let better = match latest.get(&key) {
+            None => true,
+            Some(held) => {
+                (
+                    candidate.summary.version,
+                    candidate.summary.disclosed.len(),
+                    candidate.issued_at,
+                ) > (held.summary.version, held.summary.disclosed.len(), held.issued_at)
+            }
+        };
+        if better {
+            latest.insert(key, candidate);
+        }
+    }
+    Ok(latest.into_values().collect())
+}
