@@ -160,7 +160,7 @@ fn run(args: Args) -> anyhow::Result<()> {
     runtime.block_on(async {
         let node = node::start(&config).await?;
         announce(&node);
-        shutdown_signal().await?;
+        reload_on_hangup(&node, shutdown_signal()).await?;
         tracing::info!("stopping");
         node.shutdown().await?;
         Ok(())
@@ -205,6 +205,33 @@ fn announce(node: &node::RunningNode) {
     }
     let mut out = std::io::stdout().lock();
     let _ = out.write_all(text.as_bytes()).and_then(|()| out.flush());
+}
+
+/// Reloads the sharing policy on every SIGHUP until `shutdown` completes.
+async fn reload_on_hangup(
+    node: &node::RunningNode,
+    shutdown: impl std::future::Future<Output = anyhow::Result<()>>,
+) -> anyhow::Result<()> {
+    #[cfg(unix)]
+    {
+        let mut hangup = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::hangup())
+            .context("cannot listen for SIGHUP")?;
+        tokio::pin!(shutdown);
+        loop {
+            tokio::select! {
+                result = &mut shutdown => return result,
+                _ = hangup.recv() => match node.reload_sharing_policy().await {
+                    Ok(epoch) => tracing::info!(epoch, "SIGHUP: sharing policy in force"),
+                    Err(e) => tracing::error!(error = %e, "SIGHUP: sharing policy not reloaded"),
+                },
+            }
+        }
+    }
+    #[cfg(not(unix))]
+    {
+        let _ = node;
+        shutdown.await
+    }
 }
 
 async fn shutdown_signal() -> anyhow::Result<()> {

@@ -145,16 +145,17 @@ pub fn explain(
     }
     let peer =
         peer(&state.directory, to_org).ok_or_else(|| AdminError::UnknownOrganisation(to_org.to_owned()))?;
+    let sharing = state.sharing();
     let origin = Origin {
         id: &state.org,
         directory: &state.directory,
         reference: &state.reference,
-        policy: &state.sharing,
-        epoch: state.epoch,
+        policy: &sharing.policy,
+        epoch: sharing.epoch,
         hop_limit: state.hop_limit,
     };
     let facts = facts(&origin, assessment, false);
-    let decision = state.sharing.decide(&peer, &facts);
+    let decision = sharing.policy.decide(&peer, &facts);
     // The peer's own view is the most detailed one addressed to it: each view
     // also goes to those allowed more.
     let received = project(&origin, assessment, now)

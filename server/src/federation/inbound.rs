@@ -120,6 +120,7 @@ fn check(state: &FederationState, from: &str, delivery: &pb::Delivery) -> Result
         }
         _ => (forward_to(state, statement, from, hops), Vec::new()),
     };
+    let is_retraction = matches!(statement.body, StatementBody::Retraction(_));
     let forward = targets.map(|recipients| OutboxEntry {
         statement_id: statement.id.clone(),
         origin: statement.origin.clone(),
@@ -127,6 +128,8 @@ fn check(state: &FederationState, from: &str, delivery: &pb::Delivery) -> Result
         relays,
         recipients,
         added_at: now,
+        epoch: state.sharing().epoch,
+        retraction: is_retraction,
     });
     Ok(Checked {
         entry,
@@ -168,12 +171,13 @@ fn forward_to(
         return None;
     }
     let facts = facts_of(state, statement);
+    let sharing = state.sharing();
     let recipients: BTreeSet<String> = statement
         .audience
         .recipients
         .iter()
         .filter(|p| *p != &state.org && *p != &statement.origin && p.as_str() != from)
-        .filter(|p| peer(&state.directory, p).is_some_and(|peer| state.sharing.decide(&peer, &facts).relay))
+        .filter(|p| peer(&state.directory, p).is_some_and(|peer| sharing.policy.decide(&peer, &facts).relay))
         .cloned()
         .collect();
     (!recipients.is_empty()).then_some(recipients)

@@ -18,6 +18,7 @@ use crate::store::{OutboxEntry, StoreError};
 
 /// Projects on start and after every signal, until `shutdown` turns true.
 pub async fn run(state: FederationState, published: Arc<Notify>, mut shutdown: watch::Receiver<bool>) {
+    let reproject = state.reproject_signal();
     loop {
         match project_pending(&state).await {
             Ok(0) => {}
@@ -26,6 +27,7 @@ pub async fn run(state: FederationState, published: Arc<Notify>, mut shutdown: w
         }
         tokio::select! {
             () = published.notified() => {}
+            () = reproject.notified() => {}
             _ = shutdown.wait_for(|stop| *stop) => return,
         }
     }
@@ -34,12 +36,13 @@ pub async fn run(state: FederationState, published: Arc<Notify>, mut shutdown: w
 /// Projects every published version not yet projected under the current
 /// epoch; returns how many statements joined the outbox.
 pub async fn project_pending(state: &FederationState) -> Result<usize, StoreError> {
+    let sharing = state.sharing();
     let origin = Origin {
         id: &state.org,
         directory: &state.directory,
         reference: &state.reference,
-        policy: &state.sharing,
-        epoch: state.epoch,
+        policy: &sharing.policy,
+        epoch: sharing.epoch,
         hop_limit: state.hop_limit,
     };
     let mut added = 0;
@@ -47,7 +50,7 @@ pub async fn project_pending(state: &FederationState) -> Result<usize, StoreErro
         if assessment.status != AssessmentStatus::Published {
             continue;
         }
-        let mark = projection_key(&assessment, state.epoch);
+        let mark = projection_key(&assessment, sharing.epoch);
         if state.store.is_projected(&mark)?
             || state
                 .store
@@ -65,6 +68,8 @@ pub async fn project_pending(state: &FederationState) -> Result<usize, StoreErro
                 relays: Vec::new(),
                 recipients: view.recipients,
                 added_at: now,
+                epoch: sharing.epoch,
+                retraction: false,
             })
             .collect();
         state.store.append_outbox(&entries, &[mark]).await?;

@@ -97,6 +97,8 @@ pub async fn retract(
         relays: Vec::new(),
         recipients,
         added_at: statement.issued_at,
+        epoch: state.sharing().epoch,
+        retraction: true,
     };
     let retracts: Vec<(String, String)> = ids.into_iter().map(|id| (state.org.clone(), id)).collect();
     state.store.retract_own(&entry, &retracts, &[mark]).await?;

@@ -67,13 +67,14 @@ impl FederationService for FederationApi {
         let peer = self.peer(&request)?;
         let cursor = Cursor::decode(&request.get_ref().cursor)
             .map_err(|e| Status::invalid_argument(format!("invalid `cursor`: {e}")))?;
-        let after = Cursor::resume_after(cursor, self.state.epoch);
+        let epoch = self.state.sharing().epoch;
+        let after = Cursor::resume_after(cursor, epoch);
         tracing::info!(%peer, after, "peer subscribed");
         let (tx, rx) = mpsc::channel(QUEUE);
         let (state, mut stop) = (self.state.clone(), self.stop.clone());
         tokio::spawn(async move {
             tokio::select! {
-                () = feed(state, peer, after, tx) => {}
+                () = feed(state, peer, epoch, after, tx) => {}
                 _ = stop.wait_for(|stop| *stop) => {}
             }
         });
@@ -86,11 +87,17 @@ impl FederationService for FederationApi {
 async fn feed(
     state: FederationState,
     peer: String,
+    epoch: u64,
     mut after: u64,
     tx: mpsc::Sender<Result<pb::Delivery, Status>>,
 ) {
     let mut changes = state.outbox_changes();
+    let mut policy = state.sharing_changes();
     loop {
+        if policy.borrow_and_update().epoch != epoch {
+            // A new policy: the subscriber resumes under it, from the start.
+            return;
+        }
         changes.borrow_and_update();
         let batch = match state.store.outbox_after(after, BATCH) {
             Ok(batch) => batch,
@@ -105,20 +112,20 @@ async fn feed(
         if batch.is_empty() {
             tokio::select! {
                 changed = changes.changed() => if changed.is_err() { return },
+                changed = policy.changed() => if changed.is_err() { return },
                 () = tx.closed() => return,
             }
             continue;
         }
         for (seq, entry) in batch {
             after = seq;
-            if !entry.recipients.contains(&peer) {
+            // This node's own views are projected again under each epoch;
+            // older projections are not sent. Retractions always are.
+            let stale = entry.origin == state.org && !entry.retraction && entry.epoch != epoch;
+            if stale || !entry.recipients.contains(&peer) {
                 continue;
             }
-            let cursor = Cursor {
-                epoch: state.epoch,
-                seq,
-            }
-            .encode();
+            let cursor = Cursor { epoch, seq }.encode();
             let Some(delivery) = delivery(&state, &entry, &peer, cursor) else {
                 continue;
             };

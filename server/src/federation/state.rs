@@ -2,7 +2,7 @@
 //! policies, its store, and a signal that the outbox grew.
 
 use std::sync::Arc;
-use tokio::sync::watch;
+use tokio::sync::{Notify, watch};
 
 use crate::federation::directory::Directory;
 use crate::model::reference::ReferenceData;
@@ -17,14 +17,22 @@ pub struct FederationState {
     pub store: Store,
     pub directory: Arc<Directory>,
     pub key: Arc<NodeKey>,
-    pub sharing: Arc<SharingPolicy>,
     pub reference: Arc<ReferenceData>,
-    /// Changes whenever the sharing policy changes; part of every cursor.
-    pub epoch: u64,
     pub hop_limit: u32,
     pub max_message_bytes: usize,
     outbox: Arc<watch::Sender<u64>>,
     inbox: Arc<watch::Sender<u64>>,
+    sharing: Arc<watch::Sender<Arc<Sharing>>>,
+    /// Asks the projector to project published assessments again.
+    reproject: Arc<Notify>,
+}
+
+/// The sharing policy in force and its epoch. The epoch changes whenever the
+/// policy does and is part of every cursor.
+#[derive(Debug)]
+pub struct Sharing {
+    pub policy: SharingPolicy,
+    pub epoch: u64,
 }
 
 impl FederationState {
@@ -34,7 +42,7 @@ impl FederationState {
         store: Store,
         directory: Arc<Directory>,
         key: Arc<NodeKey>,
-        sharing: Arc<SharingPolicy>,
+        sharing: SharingPolicy,
         reference: Arc<ReferenceData>,
         epoch: u64,
         hop_limit: u32,
@@ -43,18 +51,22 @@ impl FederationState {
         let head = store.outbox_head().unwrap_or_default();
         let (outbox, _) = watch::channel(head);
         let (inbox, _) = watch::channel(0);
+        let (sharing, _) = watch::channel(Arc::new(Sharing {
+            policy: sharing,
+            epoch,
+        }));
         Self {
             org,
             store,
             directory,
             key,
-            sharing,
             reference,
-            epoch,
             hop_limit,
             max_message_bytes,
             outbox: Arc::new(outbox),
             inbox: Arc::new(inbox),
+            sharing: Arc::new(sharing),
+            reproject: Arc::new(Notify::new()),
         }
     }
 
@@ -62,6 +74,29 @@ impl FederationState {
     pub fn outbox_grew(&self) {
         let head = self.store.outbox_head().unwrap_or_default();
         self.outbox.send_replace(head);
+    }
+
+    /// The sharing policy in force, with its epoch.
+    pub fn sharing(&self) -> Arc<Sharing> {
+        self.sharing.borrow().clone()
+    }
+
+    /// A receiver that changes when the sharing policy is replaced.
+    pub fn sharing_changes(&self) -> watch::Receiver<Arc<Sharing>> {
+        self.sharing.subscribe()
+    }
+
+    /// Puts a new sharing policy in force: subscription streams of the old
+    /// epoch end (their subscribers resume under the new one, from the
+    /// start) and the projector evaluates every published assessment again.
+    pub fn replace_sharing(&self, sharing: Sharing) {
+        self.sharing.send_replace(Arc::new(sharing));
+        self.reproject.notify_one();
+    }
+
+    /// Signalled when published assessments must be projected again.
+    pub fn reproject_signal(&self) -> Arc<Notify> {
+        self.reproject.clone()
     }
 
     /// Counts a statement received and stored.

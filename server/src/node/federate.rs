@@ -18,7 +18,7 @@ use crate::federation::directory::Directory;
 use crate::federation::keys::load_node_key;
 use crate::federation::projector;
 use crate::federation::serve::FederationApi;
-use crate::federation::state::FederationState;
+use crate::federation::state::{FederationState, Sharing};
 use crate::federation::subscriber::{self, ClientTls};
 use crate::model::reference::ReferenceData;
 use crate::node::StartError;
@@ -30,6 +30,7 @@ use crate::store::Store;
 pub(super) struct Federating {
     pub(super) addr: SocketAddr,
     pub(super) state: FederationState,
+    sharing_dir: std::path::PathBuf,
     stop: watch::Sender<bool>,
     tasks: Vec<JoinHandle<()>>,
 }
@@ -48,6 +49,36 @@ fn read(path: &Path) -> Result<String, StartError> {
         path: path.to_owned(),
         source,
     })
+}
+
+/// The sharing policy in `dir` (validated) and a fingerprint of its text;
+/// an empty `dir` shares nothing.
+fn load_sharing(dir: &Path) -> Result<(SharingPolicy, Vec<u8>), StartError> {
+    if dir.as_os_str().is_empty() {
+        return Ok((SharingPolicy::deny_all()?, Vec::new()));
+    }
+    let text = read(&dir.join("sharing.cedar"))?;
+    let mut digest = Sha256::new();
+    digest.update(text.as_bytes());
+    if let Ok(schema) = std::fs::read(dir.join("sharing.cedarschema")) {
+        digest.update(&schema);
+    }
+    Ok((SharingPolicy::load(dir)?, digest.finalize().to_vec()))
+}
+
+impl Federating {
+    /// Loads the sharing policy again; when it changed, puts it in force
+    /// under a new epoch. An invalid policy is refused and the one in force
+    /// stays. Returns the epoch in force.
+    pub(super) async fn reload_sharing(&self) -> Result<u64, StartError> {
+        let (policy, fingerprint) = load_sharing(&self.sharing_dir)?;
+        let epoch = self.state.store.sharing_epoch(&fingerprint).await?;
+        if epoch != self.state.sharing().epoch {
+            self.state.replace_sharing(Sharing { policy, epoch });
+            tracing::info!(epoch, "sharing policy reloaded");
+        }
+        Ok(epoch)
+    }
 }
 
 pub(super) async fn start(
@@ -73,15 +104,7 @@ pub(super) async fn start(
             key.key_id()
         )));
     }
-    let (sharing, fingerprint) = if config.sharing_policy.as_os_str().is_empty() {
-        (SharingPolicy::deny_all()?, Vec::new())
-    } else {
-        let text = read(&config.sharing_policy.join("sharing.cedar"))?;
-        (
-            SharingPolicy::load(&config.sharing_policy)?,
-            Sha256::digest(text.as_bytes()).to_vec(),
-        )
-    };
+    let (sharing, fingerprint) = load_sharing(&config.sharing_policy)?;
     let epoch = store.sharing_epoch(&fingerprint).await?;
     let ca_path = if config.ca_cert.as_os_str().is_empty() {
         directory.ca_cert().map(Path::to_path_buf).ok_or_else(|| {
@@ -100,7 +123,7 @@ pub(super) async fn start(
         store.clone(),
         Arc::new(directory),
         Arc::new(key),
-        Arc::new(sharing),
+        sharing,
         reference,
         epoch,
         config.hop_limit,
@@ -154,6 +177,7 @@ pub(super) async fn start(
     Ok(Federating {
         addr,
         state,
+        sharing_dir: config.sharing_policy.clone(),
         stop,
         tasks,
     })

@@ -93,6 +93,16 @@ impl RunningNode {
         &self.store
     }
 
+    /// Reloads the sharing policy (SIGHUP, the admin RPC); returns the epoch
+    /// in force. An invalid policy is refused, naming file and position, and
+    /// the one in force stays.
+    pub async fn reload_sharing_policy(&self) -> Result<u64, StartError> {
+        match &self.federating {
+            Some(federating) => federating.reload_sharing().await,
+            None => Err(StartError::Federation("this node does not federate".into())),
+        }
+    }
+
     /// Changes whenever the node stores a statement from a peer.
     pub fn inbox_changes(&self) -> Option<tokio::sync::watch::Receiver<u64>> {
         self.federating.as_ref().map(|f| f.state.inbox_changes())

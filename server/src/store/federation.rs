@@ -39,6 +39,12 @@ pub struct OutboxEntry {
     /// Organisations this entry may be delivered to.
     pub recipients: BTreeSet<String>,
     pub added_at: DateTime<Utc>,
+    /// The sharing-policy epoch that decided the recipients.
+    #[serde(default)]
+    pub epoch: u64,
+    /// A retraction: delivered whatever the epoch.
+    #[serde(default)]
+    pub retraction: bool,
 }
 
 /// A statement received from a peer, verified before it got here.

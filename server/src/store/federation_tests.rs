@@ -14,6 +14,8 @@ fn outgoing(id: &str) -> OutboxEntry {
         relays: vec![],
         recipients: BTreeSet::from(["ecowas".to_owned()]),
         added_at: Utc::now(),
+        epoch: 1,
+        retraction: false,
     }
 }
 

@@ -42,7 +42,7 @@ fn state(dir: &Path) -> FederationState {
         Store::open(&dir.join("store")).unwrap(),
         Arc::new(directory()),
         Arc::new(NodeKey::from_seed(&[7; 32]).with_key_id("xaa-1").unwrap()),
-        Arc::new(SharingPolicy::load(&policies).unwrap()),
+        SharingPolicy::load(&policies).unwrap(),
         Arc::new(ReferenceData::embedded().unwrap()),
         2,
         3,
