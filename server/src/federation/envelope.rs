@@ -5,7 +5,6 @@
 use chrono::{DateTime, Utc};
 use prost::Message;
 use sha2::{Digest, Sha256};
-use std::fmt;
 use tocsin_proto::v1 as pb;
 
 use crate::federation::directory::{Directory, DirectoryKey};
@@ -13,6 +12,7 @@ use crate::federation::wire;
 use crate::model::marking::Tlp;
 use crate::model::signing::{self, NodeKey, pae};
 use crate::model::statement::Statement;
+pub use crate::model::verified::Verified;
 
 /// The payload type of every statement envelope in this version.
 pub const PAYLOAD_TYPE: &str = "application/vnd.tocsin.statement+protobuf";
@@ -93,77 +93,6 @@ pub enum VerifyError {
     },
     #[error("statement `{statement}` is {tlp} and may not be relayed")]
     RelayForbidden { statement: String, tlp: Tlp },
-}
-
-/// A value whose signature was checked against the federation directory.
-/// Only the federation module makes one; the rest of the node can rely on it.
-#[derive(Clone)]
-pub struct Verified<T> {
-    value: T,
-    envelope: Vec<u8>,
-    payload_sha256: [u8; 32],
-    key_id: String,
-    signer: String,
-}
-
-impl<T> Verified<T> {
-    pub(in crate::federation) fn new(
-        value: T,
-        envelope: Vec<u8>,
-        payload_sha256: [u8; 32],
-        key_id: String,
-        signer: String,
-    ) -> Self {
-        Self {
-            value,
-            envelope,
-            payload_sha256,
-            key_id,
-            signer,
-        }
-    }
-
-    pub fn value(&self) -> &T {
-        &self.value
-    }
-
-    pub fn into_value(self) -> T {
-        self.value
-    }
-
-    /// The encoded `Envelope` as received, to store and to forward untouched.
-    pub fn envelope_bytes(&self) -> &[u8] {
-        &self.envelope
-    }
-
-    /// SHA-256 of the signed payload: with the statement id, what tells a
-    /// duplicate from an equivocation.
-    pub fn payload_sha256(&self) -> &[u8; 32] {
-        &self.payload_sha256
-    }
-
-    /// The id of the key whose signature verified.
-    pub fn key_id(&self) -> &str {
-        &self.key_id
-    }
-
-    /// The organisation that owns that key (for a statement: its origin).
-    pub fn signer(&self) -> &str {
-        &self.signer
-    }
-}
-
-impl<T: fmt::Debug> fmt::Debug for Verified<T> {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        let hash: String = self.payload_sha256.iter().map(|b| format!("{b:02x}")).collect();
-        f.debug_struct("Verified")
-            .field("value", &self.value)
-            .field("signer", &self.signer)
-            .field("key_id", &self.key_id)
-            .field("payload_sha256", &hash)
-            .field("envelope_len", &self.envelope.len())
-            .finish()
-    }
 }
 
 /// Encodes the statement once and signs the pre-authentication encoding of

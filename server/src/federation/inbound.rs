@@ -14,8 +14,9 @@ use crate::federation::outbound::peer;
 use crate::federation::relay::check_delivery;
 use crate::federation::state::FederationState;
 use crate::model::statement::{Statement, StatementBody};
+use crate::model::verified::Verified;
 use crate::policy::sharing::StatementFacts;
-use crate::store::{Applied, InboxEntry, OutboxEntry, Refusal, StoreError};
+use crate::store::{Applied, Arrival, OutboxEntry, Refusal, StoreError};
 
 /// What became of a delivery.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -33,14 +34,22 @@ pub async fn receive(
     let cursor = delivery.cursor.clone();
     match check(state, from, &delivery) {
         Ok(Checked {
-            entry,
+            verified,
+            relays,
             forward,
             retracts,
         }) => {
+            let arrival = Arrival {
+                verified: &verified,
+                relays,
+                from,
+                at: Utc::now(),
+            };
             let applied = state
                 .store
-                .apply_inbound_retracting(from, &cursor, Some(&entry), forward.as_ref(), &retracts)
+                .apply_inbound_retracting(from, &cursor, Some(&arrival), forward.as_ref(), &retracts)
                 .await?;
+            let statement = verified.value();
             if applied == Applied::Stored {
                 state.inbox_grew();
             }
@@ -48,8 +57,8 @@ pub async fn receive(
                 Applied::Stored if forward.is_some() => state.outbox_grew(),
                 Applied::Quarantined => tracing::warn!(
                     peer = %from,
-                    origin = %entry.origin,
-                    statement = %entry.statement_id,
+                    origin = %statement.origin,
+                    statement = %statement.id,
                     "equivocation: same statement id with different content, quarantined"
                 ),
                 _ => {}
@@ -72,7 +81,9 @@ pub async fn receive(
 
 /// A delivery that passed every check, ready to store.
 struct Checked {
-    entry: InboxEntry,
+    verified: Verified<Statement>,
+    /// Encoded relay attestations, as they came.
+    relays: Vec<Vec<u8>>,
     forward: Option<OutboxEntry>,
     /// For a retraction: the `(origin, statement id)`s it withdraws.
     retracts: Vec<(String, String)>,
@@ -97,15 +108,6 @@ fn check(state: &FederationState, from: &str, delivery: &pb::Delivery) -> Result
     }
     let relays: Vec<Vec<u8>> = delivery.relays.iter().map(Message::encode_to_vec).collect();
     let now = Utc::now();
-    let entry = InboxEntry {
-        statement_id: statement.id.clone(),
-        origin: statement.origin.clone(),
-        payload_sha256: verified.payload_sha256().to_vec(),
-        envelope: bytes.clone(),
-        relays: relays.clone(),
-        received_from: from.to_owned(),
-        received_at: now,
-    };
     let (targets, retracts) = match &statement.body {
         StatementBody::Retraction(retraction) => {
             let retracts: Vec<(String, String)> = retraction
@@ -125,14 +127,15 @@ fn check(state: &FederationState, from: &str, delivery: &pb::Delivery) -> Result
         statement_id: statement.id.clone(),
         origin: statement.origin.clone(),
         envelope: bytes,
-        relays,
+        relays: relays.clone(),
         recipients,
         added_at: now,
         epoch: state.sharing().epoch,
         retraction: is_retraction,
     });
     Ok(Checked {
-        entry,
+        verified,
+        relays,
         forward,
         retracts,
     })

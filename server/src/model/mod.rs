@@ -12,6 +12,7 @@ pub mod reference;
 pub mod signing;
 pub mod situation;
 pub mod statement;
+pub mod verified;
 
 mod error;
 #[cfg(test)]

@@ -11,6 +11,8 @@ use sled::Transactional;
 use sled::transaction::{ConflictableTransactionError, TransactionError};
 use std::collections::BTreeSet;
 
+use crate::model::statement::Statement;
+use crate::model::verified::Verified;
 use crate::store::codec::{decode, encode};
 use crate::store::{Store, StoreError};
 
@@ -84,6 +86,32 @@ pub struct Refusal {
     pub peer: String,
     pub reason: String,
     pub at: DateTime<Utc>,
+}
+
+/// A statement from a peer as the store accepts it: verified, with the
+/// relay attestations it came with and the peer that delivered it.
+#[derive(Debug)]
+pub struct Arrival<'a> {
+    pub verified: &'a Verified<Statement>,
+    /// Encoded relay attestations, in path order.
+    pub relays: Vec<Vec<u8>>,
+    pub from: &'a str,
+    pub at: DateTime<Utc>,
+}
+
+impl Arrival<'_> {
+    fn entry(&self) -> InboxEntry {
+        let statement = self.verified.value();
+        InboxEntry {
+            statement_id: statement.id.clone(),
+            origin: statement.origin.clone(),
+            payload_sha256: self.verified.payload_sha256().to_vec(),
+            envelope: self.verified.envelope_bytes().to_vec(),
+            relays: self.relays.clone(),
+            received_from: self.from.to_owned(),
+            received_at: self.at,
+        }
+    }
 }
 
 /// What applying an inbound statement did.
@@ -179,10 +207,10 @@ impl Store {
         &self,
         peer: &str,
         cursor: &[u8],
-        entry: Option<&InboxEntry>,
+        arrival: Option<&Arrival<'_>>,
         forward: Option<&OutboxEntry>,
     ) -> Result<Applied, StoreError> {
-        self.apply_inbound_retracting(peer, cursor, entry, forward, &[])
+        self.apply_inbound_retracting(peer, cursor, arrival, forward, &[])
             .await
     }
 
@@ -193,10 +221,12 @@ impl Store {
         &self,
         peer: &str,
         cursor: &[u8],
-        entry: Option<&InboxEntry>,
+        arrival: Option<&Arrival<'_>>,
         forward: Option<&OutboxEntry>,
         retracts: &[(String, String)],
     ) -> Result<Applied, StoreError> {
+        let entry = arrival.map(Arrival::entry);
+        let entry = entry.as_ref();
         let inbound = entry.map(|e| encode(INBOX, e)).transpose()?;
         let forward = forward.map(|f| encode(OUTBOX, f)).transpose()?;
         let trees = [INBOX, CURSORS, QUARANTINE, OUTBOX, "meta", RETRACTED].map(|t| self.tree(t));

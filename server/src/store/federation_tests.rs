@@ -4,7 +4,10 @@
 use chrono::Utc;
 use std::collections::BTreeSet;
 
-use crate::store::{Applied, InboxEntry, OutboxEntry, Refusal, Store};
+use crate::model::marking::Tlp;
+use crate::model::statement::{Audience, Retraction, Statement, StatementBody};
+use crate::model::verified::Verified;
+use crate::store::{Applied, Arrival, OutboxEntry, Refusal, Store};
 
 fn outgoing(id: &str) -> OutboxEntry {
     OutboxEntry {
@@ -19,15 +22,36 @@ fn outgoing(id: &str) -> OutboxEntry {
     }
 }
 
-fn incoming(id: &str, hash: u8) -> InboxEntry {
-    InboxEntry {
-        statement_id: id.into(),
+fn incoming(id: &str, hash: u8) -> Verified<Statement> {
+    let statement = Statement {
+        id: id.into(),
         origin: "xaa".into(),
-        payload_sha256: vec![hash; 32],
-        envelope: vec![hash, 9, 9],
+        issued_at: Utc::now(),
+        audience: Audience {
+            recipients: BTreeSet::from(["ecowas".to_owned()]),
+            hop_limit: 2,
+        },
+        tlp: Tlp::Green,
+        body: StatementBody::Retraction(Retraction {
+            statement_ids: vec![],
+            reason: String::new(),
+        }),
+    };
+    Verified::new(
+        statement,
+        vec![hash, 9, 9],
+        [hash; 32],
+        "xaa-1".into(),
+        "xaa".into(),
+    )
+}
+
+fn arrival<'a>(verified: &'a Verified<Statement>, from: &'a str) -> Arrival<'a> {
+    Arrival {
+        verified,
         relays: vec![vec![7]],
-        received_from: "ecowas".into(),
-        received_at: Utc::now(),
+        from,
+        at: Utc::now(),
     }
 }
 
@@ -63,7 +87,12 @@ async fn inbound_statements_and_cursor_are_applied_together() {
     let dir = tempfile::tempdir().unwrap();
     let store = Store::open(dir.path()).unwrap();
     let applied = store
-        .apply_inbound("ecowas", b"c1", Some(&incoming("s1", 1)), Some(&outgoing("s1")))
+        .apply_inbound(
+            "ecowas",
+            b"c1",
+            Some(&arrival(&incoming("s1", 1), "ecowas")),
+            Some(&outgoing("s1")),
+        )
         .await
         .unwrap();
     assert_eq!(applied, Applied::Stored);
@@ -76,7 +105,12 @@ async fn inbound_statements_and_cursor_are_applied_together() {
 
     // The same bytes again: a duplicate, dropped, but the cursor moves on.
     let applied = store
-        .apply_inbound("au", b"c2", Some(&incoming("s1", 1)), Some(&outgoing("s1")))
+        .apply_inbound(
+            "au",
+            b"c2",
+            Some(&arrival(&incoming("s1", 1), "au")),
+            Some(&outgoing("s1")),
+        )
         .await
         .unwrap();
     assert_eq!(applied, Applied::Duplicate);
@@ -89,7 +123,12 @@ async fn inbound_statements_and_cursor_are_applied_together() {
 
     // Same id, other bytes: equivocation, quarantined, the first kept.
     let applied = store
-        .apply_inbound("ecowas", b"c3", Some(&incoming("s1", 2)), None)
+        .apply_inbound(
+            "ecowas",
+            b"c3",
+            Some(&arrival(&incoming("s1", 2), "ecowas")),
+            None,
+        )
         .await
         .unwrap();
     assert_eq!(applied, Applied::Quarantined);
@@ -140,14 +179,25 @@ async fn retractions_mark_what_they_withdraw_in_the_same_write() {
     let dir = tempfile::tempdir().unwrap();
     let store = Store::open(dir.path()).unwrap();
     store
-        .apply_inbound("ecowas", b"c1", Some(&incoming("s1", 1)), None)
+        .apply_inbound(
+            "ecowas",
+            b"c1",
+            Some(&arrival(&incoming("s1", 1), "ecowas")),
+            None,
+        )
         .await
         .unwrap();
     assert_eq!(store.retracted_by("xaa", "s1").unwrap(), None);
     let retraction = incoming("r1", 3);
     let retracts = [("xaa".to_owned(), "s1".to_owned())];
     store
-        .apply_inbound_retracting("ecowas", b"c2", Some(&retraction), None, &retracts)
+        .apply_inbound_retracting(
+            "ecowas",
+            b"c2",
+            Some(&arrival(&retraction, "ecowas")),
+            None,
+            &retracts,
+        )
         .await
         .unwrap();
     assert_eq!(store.retracted_by("xaa", "s1").unwrap().as_deref(), Some("r1"));

@@ -11,7 +11,7 @@ mod codec;
 mod federation;
 mod schema;
 
-pub use federation::{Applied, Equivocation, InboxEntry, OutboxEntry, Refusal};
+pub use federation::{Applied, Arrival, Equivocation, InboxEntry, OutboxEntry, Refusal};
 pub use schema::SCHEMA_VERSION;
 
 use std::path::{Path, PathBuf};

@@ -1,7 +1,8 @@
 //! Tests of the administration views of XAA's node, with XAA's example
 //! sharing policy and a directory of ECOWAS, the AU, UN HQ and an NGO.
 
-use chrono::{TimeZone, Utc};
+use chrono::{DateTime, TimeZone, Utc};
+use std::collections::BTreeSet;
 use std::path::Path;
 use std::sync::Arc;
 
@@ -12,9 +13,10 @@ use crate::model::fixtures;
 use crate::model::marking::Tlp;
 use crate::model::reference::ReferenceData;
 use crate::model::signing::NodeKey;
-use crate::model::statement::Disclosure;
+use crate::model::statement::{Audience, Disclosure, Retraction, Statement, StatementBody};
+use crate::model::verified::Verified;
 use crate::policy::sharing::{SharingAction, SharingPolicy};
-use crate::store::{InboxEntry, Store};
+use crate::store::{Arrival, Store};
 
 fn directory() -> Directory {
     let org = |id: &str, kind: &str, groups: &str| {
@@ -59,15 +61,42 @@ fn published(risk: OverallRisk, tlp: Tlp) -> Assessment {
     draft.submit(now).unwrap().publish("rev", now).unwrap()
 }
 
-fn entry(id: &str, origin: &str, from: &str, sha: u8, minute: u32) -> InboxEntry {
-    InboxEntry {
-        statement_id: id.into(),
+/// A verified statement `id` of `origin` (payload hash all `sha`) and the
+/// time it arrives.
+fn entry(id: &str, origin: &str, sha: u8, minute: u32) -> (Verified<Statement>, DateTime<Utc>) {
+    let statement = Statement {
+        id: id.into(),
         origin: origin.into(),
-        payload_sha256: vec![sha; 32],
-        envelope: vec![sha],
+        issued_at: Utc::now(),
+        audience: Audience {
+            recipients: BTreeSet::from(["xaa".to_owned()]),
+            hop_limit: 2,
+        },
+        tlp: Tlp::Green,
+        body: StatementBody::Retraction(Retraction {
+            statement_ids: vec![],
+            reason: String::new(),
+        }),
+    };
+    let verified = Verified::new(
+        statement,
+        vec![sha],
+        [sha; 32],
+        format!("{origin}-1"),
+        origin.into(),
+    );
+    (
+        verified,
+        Utc.with_ymd_and_hms(2026, 11, 3, 10, minute, 0).unwrap(),
+    )
+}
+
+fn arrived<'a>(entry: &'a (Verified<Statement>, DateTime<Utc>), from: &'a str) -> Arrival<'a> {
+    Arrival {
+        verified: &entry.0,
         relays: Vec::new(),
-        received_from: from.into(),
-        received_at: Utc.with_ymd_and_hms(2026, 11, 3, 10, minute, 0).unwrap(),
+        from,
+        at: entry.1,
     }
 }
 
@@ -198,20 +227,20 @@ async fn peers_show_cursors_and_what_each_delivered() {
     assert!(before.iter().all(|p| p.cursor.is_none() && p.received == 0));
 
     let cursor = |seq| Cursor { epoch: 4, seq }.encode();
-    let own = entry("ecowas:s1", "ecowas", "ecowas", 1, 1);
-    let relayed = entry("au:s1", "au", "ecowas", 2, 2);
+    let own = entry("ecowas:s1", "ecowas", 1, 1);
+    let relayed = entry("au:s1", "au", 2, 2);
     store
-        .apply_inbound("ecowas", &cursor(7), Some(&own), None)
+        .apply_inbound("ecowas", &cursor(7), Some(&arrived(&own, "ecowas")), None)
         .await
         .unwrap();
     store
-        .apply_inbound("ecowas", &cursor(9), Some(&relayed), None)
+        .apply_inbound("ecowas", &cursor(9), Some(&arrived(&relayed, "ecowas")), None)
         .await
         .unwrap();
     // The same id with other content: quarantined, not counted.
-    let twin = entry("ecowas:s1", "ecowas", "ecowas", 3, 3);
+    let twin = entry("ecowas:s1", "ecowas", 3, 3);
     store
-        .apply_inbound("ecowas", &cursor(10), Some(&twin), None)
+        .apply_inbound("ecowas", &cursor(10), Some(&arrived(&twin, "ecowas")), None)
         .await
         .unwrap();
 
@@ -219,7 +248,7 @@ async fn peers_show_cursors_and_what_each_delivered() {
     let ecowas = after.iter().find(|p| p.organisation.id == "ecowas").unwrap();
     assert_eq!(ecowas.cursor, Some(Cursor { epoch: 4, seq: 10 }));
     assert_eq!((ecowas.received, ecowas.originated), (2, 1));
-    assert_eq!(ecowas.last_received_at, Some(relayed.received_at));
+    assert_eq!(ecowas.last_received_at, Some(relayed.1));
     assert_eq!(ecowas.organisation.endpoint, "https://ecowas.example:7501");
     let au = after.iter().find(|p| p.organisation.id == "au").unwrap();
     assert_eq!((au.cursor, au.received, au.originated), (None, 0, 1));
