@@ -3,7 +3,11 @@
 
 use crate::document::{Content, Crime, FactorLevel, ProtectedGroup, factor_name};
 use crate::table::{Table, fields, wrap};
-use crate::view::{AssessmentView, SituationView, SummaryView, WhoAmIView};
+use crate::view::{AssessmentView, SummaryView, WhoAmIView};
+
+mod situation;
+
+pub use situation::{situation, situations};
 
 const TEXT_WIDTH: usize = 78;
 
@@ -33,29 +37,6 @@ pub fn assessments(list: &[AssessmentView]) -> String {
             content.map(|c| c.trend.to_string()).unwrap_or_default(),
             content.map(|c| c.tlp.to_string()).unwrap_or_default(),
             short_time(a.updated_at.as_deref()),
-        ]);
-    }
-    table.render()
-}
-
-/// One line per situation, with this node's latest published assessment.
-pub fn situations(list: &[SituationView]) -> String {
-    if list.is_empty() {
-        return "no situations\n".to_owned();
-    }
-    let mut table = Table::new(&["ID", "TITLE", "REGION", "BODIES", "RISK", "TREND", "ASSESSMENTS"]);
-    for s in list {
-        let latest = s.latest.as_ref();
-        table.row(vec![
-            s.id.clone(),
-            s.title.clone(),
-            s.m49_region_name.clone(),
-            s.regional_bodies.join(", "),
-            latest.map(summary_risk).unwrap_or_else(|| "-".to_owned()),
-            latest
-                .map(|l| l.trend.to_string())
-                .unwrap_or_else(|| "-".to_owned()),
-            s.assessment_count.to_string(),
         ]);
     }
     table.render()
@@ -96,8 +77,20 @@ pub fn assessment(a: &AssessmentView) -> String {
             "published",
             published(a.published_at.as_deref(), a.published_by.as_deref()),
         ),
+        (
+            "withdrawn",
+            published(a.withdrawn_at.as_deref(), a.withdrawn_by.as_deref()),
+        ),
     ]);
     let mut out = fields(&header);
+    if let Some(reason) = &a.withdrawn_reason {
+        out.push_str(
+            "
+withdrawn because
+",
+        );
+        out.push_str(&wrap(reason, TEXT_WIDTH - 2, "  "));
+    }
     if let Some(c) = &a.content {
         out.push_str(&content_sections(c));
     }
@@ -105,32 +98,6 @@ pub fn assessment(a: &AssessmentView) -> String {
         out.push_str("\nsources withheld by the node's access policy\n");
     }
     out
-}
-
-/// A situation and this node's latest published assessment of it.
-pub fn situation(s: &SituationView) -> String {
-    let region = match (s.m49_region.as_str(), s.m49_region_name.as_str()) {
-        ("", name) => name.to_owned(),
-        (code, "") => code.to_owned(),
-        (code, name) => format!("{name} ({code})"),
-    };
-    let mut pairs = vec![("situation", s.id.clone())];
-    pairs.extend(situation_fields(&s.title, &s.crimes_at_risk, &s.protected_groups));
-    pairs.extend([
-        ("countries", s.countries.join(", ")),
-        ("area", area(&s.admin1, &s.admin2)),
-        ("region", region),
-        ("bodies", s.regional_bodies.join(", ")),
-        ("assessments", s.assessment_count.to_string()),
-        (
-            "latest",
-            s.latest
-                .as_ref()
-                .map(latest_text)
-                .unwrap_or_else(|| "none published".to_owned()),
-        ),
-    ]);
-    fields(&pairs)
 }
 
 pub fn whoami(w: &WhoAmIView) -> String {

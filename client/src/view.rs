@@ -7,7 +7,7 @@ use serde::Serialize;
 use tocsin_proto::v1 as pb;
 
 use crate::document::{
-    AssessmentStatus, Confidence, Content, Crime, OverallRisk, ProtectedGroup, Situation, Trend,
+    AssessmentStatus, Confidence, Content, Crime, FactorLevel, OverallRisk, ProtectedGroup, Situation, Trend,
 };
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
@@ -25,6 +25,10 @@ pub struct AssessmentView {
     /// True when the node's access policy withheld the sources from this reply.
     pub sources_withheld: bool,
     pub content: Option<Content>,
+    /// Set when the version was withdrawn: why, by whom, when.
+    pub withdrawn_reason: Option<String>,
+    pub withdrawn_by: Option<String>,
+    pub withdrawn_at: Option<String>,
 }
 
 impl From<&pb::Assessment> for AssessmentView {
@@ -42,6 +46,9 @@ impl From<&pb::Assessment> for AssessmentView {
             published_at: timestamp(a.published_at.as_ref()),
             sources_withheld: a.sources_withheld,
             content: a.content.as_ref().map(Content::from),
+            withdrawn_reason: non_empty(&a.withdrawn_reason),
+            withdrawn_by: non_empty(&a.withdrawn_by),
+            withdrawn_at: timestamp(a.withdrawn_at.as_ref()),
         }
     }
 }
@@ -74,6 +81,60 @@ impl From<&pb::AssessmentSummary> for SummaryView {
     }
 }
 
+/// One risk factor's level as another organisation shared it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct SharedFactorView {
+    pub factor: u32,
+    pub level: FactorLevel,
+}
+
+/// Another organisation's latest summary of a situation, as shared with the node.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct SharedSummaryView {
+    pub organisation: String,
+    pub assessment_id: String,
+    pub version: u32,
+    pub overall_risk: OverallRisk,
+    pub ongoing: bool,
+    pub trend: Trend,
+    pub confidence: Confidence,
+    pub horizon_months: u32,
+    pub issued_at: Option<String>,
+    pub received_at: Option<String>,
+    /// The origin, each relay, the node.
+    pub path: Vec<String>,
+    pub disclosed: Vec<String>,
+    /// Levels only, when the origin disclosed factors.
+    pub factors: Vec<SharedFactorView>,
+}
+
+impl From<&pb::SharedSummary> for SharedSummaryView {
+    fn from(s: &pb::SharedSummary) -> Self {
+        Self {
+            organisation: s.organisation.clone(),
+            assessment_id: s.assessment_id.clone(),
+            version: s.version,
+            overall_risk: OverallRisk::from_proto(s.overall_risk),
+            ongoing: s.ongoing,
+            trend: Trend::from_proto(s.trend),
+            confidence: Confidence::from_proto(s.confidence),
+            horizon_months: s.horizon_months,
+            issued_at: timestamp(s.issued_at.as_ref()),
+            received_at: timestamp(s.received_at.as_ref()),
+            path: s.path.clone(),
+            disclosed: s.disclosed.clone(),
+            factors: s
+                .factors
+                .iter()
+                .map(|f| SharedFactorView {
+                    factor: f.factor,
+                    level: FactorLevel::from_proto(f.level),
+                })
+                .collect(),
+        }
+    }
+}
+
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct SituationView {
     pub id: String,
@@ -87,7 +148,10 @@ pub struct SituationView {
     pub m49_region_name: String,
     pub regional_bodies: Vec<String>,
     pub assessment_count: u32,
+    /// The node's own latest published assessment.
     pub latest: Option<SummaryView>,
+    /// Every other organisation's latest shared summary, side by side.
+    pub shared: Vec<SharedSummaryView>,
 }
 
 impl From<&pb::Situation> for SituationView {
@@ -107,6 +171,7 @@ impl From<&pb::Situation> for SituationView {
             regional_bodies: s.regional_bodies.clone(),
             assessment_count: s.assessment_count,
             latest: s.latest.as_ref().map(SummaryView::from),
+            shared: s.shared.iter().map(SharedSummaryView::from).collect(),
         }
     }
 }
@@ -175,7 +240,8 @@ mod tests {
                 "id": "a1", "version": 2, "status": "in_review", "situation_id": "XAA",
                 "organisation": "ecowas", "author": "ada", "published_by": null,
                 "created_at": null, "updated_at": null, "published_at": null,
-                "sources_withheld": false, "content": null
+                "sources_withheld": false, "content": null,
+                "withdrawn_reason": null, "withdrawn_by": null, "withdrawn_at": null
             })
         );
     }
@@ -203,5 +269,47 @@ mod tests {
         let json = serde_json::to_value(&view).unwrap();
         assert_eq!(json["latest"]["overall_risk"], "very_high");
         assert_eq!(json["regional_bodies"][0], "AU");
+        assert_eq!(json["shared"], serde_json::json!([]));
+    }
+
+    #[test]
+    fn shared_summaries_carry_path_disclosure_and_factor_levels() {
+        let wire = pb::Situation {
+            id: "XAA".into(),
+            shared: vec![pb::SharedSummary {
+                organisation: "xaa".into(),
+                assessment_id: "a1".into(),
+                version: 3,
+                overall_risk: pb::OverallRisk::High as i32,
+                trend: pb::Trend::Improved as i32,
+                confidence: pb::Confidence::Low as i32,
+                horizon_months: 6,
+                issued_at: Some(prost_types::Timestamp {
+                    seconds: 1_767_323_045,
+                    nanos: 0,
+                }),
+                path: vec!["xaa".into(), "ecowas".into()],
+                disclosed: vec!["share".into(), "factors".into()],
+                factors: vec![pb::SharedFactorLevel {
+                    factor: 7,
+                    level: pb::FactorLevel::Medium as i32,
+                    indicators: vec![],
+                }],
+                ..Default::default()
+            }],
+            ..Default::default()
+        };
+        let json = serde_json::to_value(SituationView::from(&wire)).unwrap();
+        assert_eq!(
+            json["shared"][0],
+            serde_json::json!({
+                "organisation": "xaa", "assessment_id": "a1", "version": 3,
+                "overall_risk": "high", "ongoing": false, "trend": "improved",
+                "confidence": "low", "horizon_months": 6,
+                "issued_at": "2026-01-02T03:04:05Z", "received_at": null,
+                "path": ["xaa", "ecowas"], "disclosed": ["share", "factors"],
+                "factors": [{"factor": 7, "level": "medium"}]
+            })
+        );
     }
 }

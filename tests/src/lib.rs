@@ -4,6 +4,9 @@
 pub mod cli;
 pub mod content;
 pub mod federation;
+pub mod federation_files;
+pub mod federation_nodes;
 pub mod node;
 pub mod oidc;
 pub mod process;
+pub mod rogue;

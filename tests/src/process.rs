@@ -42,6 +42,19 @@ impl NodeProcess {
         extra_args: &[&str],
         log_level: &str,
     ) -> Result<Self> {
+        Self::start_env(binary, data_dir, extra_args, log_level, &[]).await
+    }
+
+    /// `start_with` and more `TOCSIN_…` variables, applied last (so they may
+    /// replace the defaults above, e.g. the organisation), for a node that
+    /// federates.
+    pub async fn start_env(
+        binary: &str,
+        data_dir: &Path,
+        extra_args: &[&str],
+        log_level: &str,
+        env: &[(String, String)],
+    ) -> Result<Self> {
         let mut child = Command::new(binary)
             .args(extra_args)
             .env("TOCSIN_NODE_ORGANISATION", "xaa-gov")
@@ -49,6 +62,7 @@ impl NodeProcess {
             .env("TOCSIN_API_LISTEN", "127.0.0.1:0")
             .env("TOCSIN_AUTH_DEV_ISSUER_LISTEN", "127.0.0.1:0")
             .env("TOCSIN_LOG_LEVEL", log_level)
+            .envs(env.iter().map(|(k, v)| (k.as_str(), v.as_str())))
             .stdin(Stdio::null())
             .stdout(Stdio::piped())
             .stderr(Stdio::piped())

@@ -80,10 +80,22 @@ impl Federation {
             return submitted;
         }
         let mut reviewer = self.client("reviewer").await;
-        reviewer
+        let published = reviewer
             .publish_assessment(pb::PublishAssessmentRequest {
                 id: created.id,
                 version: 1,
+            })
+            .await
+            .unwrap()
+            .into_inner();
+        if stage != pb::AssessmentStatus::Withdrawn {
+            return published;
+        }
+        reviewer
+            .withdraw_assessment(pb::WithdrawAssessmentRequest {
+                id: published.id,
+                version: 1,
+                reason: "the field report was recanted".into(),
             })
             .await
             .unwrap()
@@ -92,14 +104,16 @@ impl Federation {
 }
 
 /// The RPCs, each tried by each role against fresh fixtures.
-const RPCS: [&str; 15] = [
+const RPCS: [&str; 17] = [
     "WhoAmI",
     "CreateAssessment",
     "ReviseAssessment(draft)",
     "SubmitAssessment(draft)",
     "PublishAssessment(in review)",
+    "WithdrawAssessment(published)",
     "GetAssessment(draft)",
     "GetAssessment(published)",
+    "GetAssessment(withdrawn)",
     "ListAssessments",
     "ListSituations",
     "GetSituation",
@@ -124,13 +138,15 @@ fn allowed(rpc: &str, role: &str) -> bool {
         "WhoAmI" => true,
         "CreateAssessment" => role == "analyst",
         "ReviseAssessment(draft)" | "SubmitAssessment(draft)" => ["analyst", "reviewer"].contains(&role),
-        "PublishAssessment(in review)" => role == "reviewer",
+        "PublishAssessment(in review)" | "WithdrawAssessment(published)" => role == "reviewer",
         "GetAssessment(draft)" | "GetAssessment sources(published)" => {
             ["analyst", "reviewer"].contains(&role)
         }
-        "GetAssessment(published)" | "ListAssessments" | "ListSituations" | "GetSituation" => {
-            readers.contains(&role)
-        }
+        "GetAssessment(published)"
+        | "GetAssessment(withdrawn)"
+        | "ListAssessments"
+        | "ListSituations"
+        | "GetSituation" => readers.contains(&role),
         "ListPeers" | "ListQuarantine" | "ListRefusals" | "ExplainSharing(published)" => {
             ["admin", "auditor"].contains(&role)
         }
@@ -173,6 +189,27 @@ async fn attempt(f: &Federation, rpc: &str, role: &str) -> Result<bool, tonic::S
             client
                 .publish_assessment(pb::PublishAssessmentRequest {
                     id: review.id,
+                    version: 1,
+                })
+                .await
+                .map(|_| ())
+        }
+        "WithdrawAssessment(published)" => {
+            let published = f.assessment(pb::AssessmentStatus::Published).await;
+            client
+                .withdraw_assessment(pb::WithdrawAssessmentRequest {
+                    id: published.id,
+                    version: 1,
+                    reason: "wrong".into(),
+                })
+                .await
+                .map(|_| ())
+        }
+        "GetAssessment(withdrawn)" => {
+            let withdrawn = f.assessment(pb::AssessmentStatus::Withdrawn).await;
+            client
+                .get_assessment(pb::GetAssessmentRequest {
+                    id: withdrawn.id,
                     version: 1,
                 })
                 .await
@@ -610,6 +647,65 @@ async fn illegal_steps_are_failed_preconditions_and_unknown_ids_not_found() {
             .map(|a| (a.id.as_str(), a.version))
             .collect::<Vec<_>>(),
         [(published.id.as_str(), 2)]
+    );
+}
+
+#[tokio::test]
+async fn a_withdrawal_needs_a_reason_and_a_published_version_and_is_recorded() {
+    let f = federation().await;
+    let mut reviewer = f.client("reviewer").await;
+    let withdraw = |id: &str, reason: &str| pb::WithdrawAssessmentRequest {
+        id: id.to_owned(),
+        version: 0,
+        reason: reason.to_owned(),
+    };
+    let published = f.assessment(pb::AssessmentStatus::Published).await;
+    let status = reviewer
+        .withdraw_assessment(withdraw(&published.id, ""))
+        .await
+        .unwrap_err();
+    assert_eq!(status.code(), Code::InvalidArgument, "{status:?}");
+    assert!(status.message().contains("`reason`"), "{}", status.message());
+    let draft = f.assessment(pb::AssessmentStatus::Draft).await;
+    let status = reviewer
+        .withdraw_assessment(withdraw(&draft.id, "why"))
+        .await
+        .unwrap_err();
+    assert_eq!(status.code(), Code::FailedPrecondition, "{status:?}");
+
+    let withdrawn = reviewer
+        .withdraw_assessment(withdraw(&published.id, "the field report was recanted"))
+        .await
+        .unwrap()
+        .into_inner();
+    assert_eq!(withdrawn.status, pb::AssessmentStatus::Withdrawn as i32);
+    let mut focal = f.client("focal_point").await;
+    let read = focal
+        .get_assessment(pb::GetAssessmentRequest {
+            id: published.id.clone(),
+            version: 0,
+        })
+        .await
+        .unwrap()
+        .into_inner();
+    assert_eq!(
+        (
+            read.withdrawn_reason.as_str(),
+            read.withdrawn_by.as_str(),
+            read.withdrawn_at.is_some()
+        ),
+        ("the field report was recanted", "reviewer", true)
+    );
+    // No longer the situation's latest published assessment.
+    let situation = focal
+        .get_situation(pb::GetSituationRequest { id: "XAA".into() })
+        .await
+        .unwrap()
+        .into_inner();
+    assert!(situation.latest.is_none(), "{situation:?}");
+    assert!(
+        situation.shared.is_empty(),
+        "a node that does not federate has no shared views"
     );
 }
 

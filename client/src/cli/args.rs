@@ -26,6 +26,11 @@ Examples:
   tocsin list --country XAA --min-risk high
   tocsin show <ID>
   tocsin show <ID> --yaml > xaa.yaml && tocsin assessment revise <ID> xaa.yaml
+  tocsin withdraw <ID> --reason 'the field report was recanted'
+
+  # Situations: this node's view and every other organisation's, side by side.
+  tocsin situations --body ECOWAS
+  tocsin situation show XAA
 
   # Your organisation's OpenID provider (device login, any browser will do).
   tocsin login --issuer https://id.example.org --client-id tocsin-cli
@@ -111,7 +116,7 @@ pub enum Command {
     /// Write, record, review and read assessments
     #[command(subcommand)]
     Assessment(AssessmentCommand),
-    /// List situations, with this node's latest published assessment of each
+    /// List situations: this node's latest published assessment of each, and other organisations' views
     Situations(SituationFilter),
     /// Read one situation
     #[command(subcommand)]
@@ -120,6 +125,8 @@ pub enum Command {
     Submit(VersionArgs),
     /// Same as `assessment publish`
     Publish(VersionArgs),
+    /// Same as `assessment withdraw`
+    Withdraw(WithdrawArgs),
     /// Same as `assessment list`
     List(ListArgs),
     /// Same as `assessment show`
@@ -205,6 +212,8 @@ pub enum AssessmentCommand {
     Submit(VersionArgs),
     /// Publish a version in review (reviewers)
     Publish(VersionArgs),
+    /// Take back a published version, with a reason (reviewers); peers that got it get a retraction
+    Withdraw(WithdrawArgs),
     /// List assessments (the latest version of each, unless --all-versions)
     List(ListArgs),
     /// Show one assessment version
@@ -215,6 +224,17 @@ pub enum AssessmentCommand {
 pub struct VersionArgs {
     pub id: String,
     /// The version [default: the latest]
+    #[arg(long, value_name = "N")]
+    pub version: Option<u32>,
+}
+
+#[derive(Debug, Args)]
+pub struct WithdrawArgs {
+    pub id: String,
+    /// Why the organisation no longer stands behind it (1–2000 characters); peers see it
+    #[arg(long, value_name = "TEXT")]
+    pub reason: String,
+    /// The version, which must be the latest and published [default: the latest]
     #[arg(long, value_name = "N")]
     pub version: Option<u32>,
 }
@@ -238,7 +258,7 @@ pub struct ListArgs {
     /// Only situations under this regional body, e.g. ECOWAS
     #[arg(long, value_name = "BODY")]
     pub body: Option<String>,
-    /// Only versions with this status: draft, in_review, published, superseded
+    /// Only versions with this status: draft, in_review, published, superseded, withdrawn
     #[arg(long, value_name = "STATUS")]
     pub status: Option<AssessmentStatus>,
     /// Only overall risk at least this: low, moderate, high, very_high
@@ -261,7 +281,7 @@ pub struct SituationFilter {
 
 #[derive(Debug, Subcommand)]
 pub enum SituationCommand {
-    /// Show one situation
+    /// Show one situation: this node's latest assessment and every other organisation's, side by side
     Show {
         /// The situation key, e.g. XAA or XAA/XA01
         id: String,
@@ -296,6 +316,24 @@ mod tests {
             }
             other => panic!("parsed as {other:?}"),
         }
+    }
+
+    #[test]
+    fn withdraw_needs_a_reason_and_takes_a_version() {
+        let cli = parse(&["withdraw", "a1", "--reason", "recanted", "--version", "3"]).unwrap();
+        assert!(matches!(
+            cli.command,
+            Command::Withdraw(WithdrawArgs { ref id, ref reason, version: Some(3) })
+                if id == "a1" && reason == "recanted"
+        ));
+        let cli = parse(&["assessment", "withdraw", "a1", "--reason", "wrong"]).unwrap();
+        assert!(matches!(
+            cli.command,
+            Command::Assessment(AssessmentCommand::Withdraw(WithdrawArgs { version: None, .. }))
+        ));
+        let err = parse(&["withdraw", "a1"]).unwrap_err();
+        assert_eq!(err.exit_code(), 2);
+        assert!(err.to_string().contains("--reason"), "{err}");
     }
 
     #[test]

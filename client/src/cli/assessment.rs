@@ -1,12 +1,12 @@
-//! `assessment new|create|revise|submit|publish|list|show` (and the
-//! top-level `submit|publish|list|show`).
+//! `assessment new|create|revise|submit|publish|withdraw|list|show` (and the
+//! top-level `submit|publish|withdraw|list|show`).
 
 use std::fs;
 use std::io::Write;
 use std::path::Path;
 use tocsin_proto::v1 as pb;
 
-use super::args::{AssessmentCommand, ListArgs, ShowArgs, VersionArgs};
+use super::args::{AssessmentCommand, ListArgs, ShowArgs, VersionArgs, WithdrawArgs};
 use super::error::CliError;
 use super::session::{Session, print};
 use crate::connect::NodeClient;
@@ -28,6 +28,7 @@ pub(super) async fn run(session: &Session, command: AssessmentCommand) -> Result
         } => revise(session, &id, &file, base_version).await,
         AssessmentCommand::Submit(args) => submit(session, args).await,
         AssessmentCommand::Publish(args) => publish(session, args).await,
+        AssessmentCommand::Withdraw(args) => withdraw(session, args).await,
         AssessmentCommand::List(args) => list(session, args).await,
         AssessmentCommand::Show(args) => show(session, args).await,
     }
@@ -108,6 +109,22 @@ pub(super) async fn publish(session: &Session, args: VersionArgs) -> Result<(), 
     let request = pb::PublishAssessmentRequest { id: args.id, version };
     let published = client.publish_assessment(request).await?.into_inner();
     emit_change(session, "published", &published)
+}
+
+/// Withdraws the given version, or the latest one as the node has it now.
+pub(super) async fn withdraw(session: &Session, args: WithdrawArgs) -> Result<(), CliError> {
+    let mut client = session.client().await?;
+    let version = match args.version {
+        Some(version) => version,
+        None => latest(&mut client, &args.id).await?.version,
+    };
+    let request = pb::WithdrawAssessmentRequest {
+        id: args.id,
+        version,
+        reason: args.reason,
+    };
+    let withdrawn = client.withdraw_assessment(request).await?.into_inner();
+    emit_change(session, "withdrew", &withdrawn)
 }
 
 pub(super) async fn list(session: &Session, args: ListArgs) -> Result<(), CliError> {

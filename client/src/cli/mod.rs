@@ -15,7 +15,7 @@ mod situation;
 pub use admin_args::{ExplainArgs, FederationCommand, IssueArgs, PkiCommand, PolicyCommand};
 pub use args::{
     AssessmentCommand, Cli, Command, ListArgs, LoginArgs, ShowArgs, SituationCommand, SituationFilter,
-    VersionArgs,
+    VersionArgs, WithdrawArgs,
 };
 pub use error::{CliError, exit};
 
@@ -64,6 +64,7 @@ pub async fn run(cli: Cli) -> Result<(), CliError> {
         Command::Situation(command) => situation::run(&session, command).await,
         Command::Submit(args) => assessment::submit(&session, args).await,
         Command::Publish(args) => assessment::publish(&session, args).await,
+        Command::Withdraw(args) => assessment::withdraw(&session, args).await,
         Command::List(args) => assessment::list(&session, args).await,
         Command::Show(args) => assessment::show(&session, args).await,
         Command::Peers => federation::peers(&session).await,

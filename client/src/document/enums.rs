@@ -145,6 +145,7 @@ wire_enum! {
         InReview = "in_review",
         Published = "published",
         Superseded = "superseded",
+        Withdrawn = "withdrawn",
     }
 }
 

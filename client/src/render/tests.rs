@@ -2,6 +2,7 @@
 
 use super::*;
 use crate::document::{AssessmentStatus, Confidence, OverallRisk, TEMPLATE, Trend, parse};
+use crate::view::{SharedFactorView, SharedSummaryView, SituationView};
 
 fn view(id: &str, version: u32, status: AssessmentStatus) -> AssessmentView {
     AssessmentView {
@@ -17,6 +18,9 @@ fn view(id: &str, version: u32, status: AssessmentStatus) -> AssessmentView {
         published_at: None,
         sources_withheld: false,
         content: Some(parse(TEMPLATE, false).unwrap()),
+        withdrawn_reason: None,
+        withdrawn_by: None,
+        withdrawn_at: None,
     }
 }
 
@@ -64,6 +68,7 @@ fn the_situation_list_shows_the_latest_assessment_or_a_dash() {
         regional_bodies: vec!["AU".into(), "ECOWAS".into()],
         assessment_count: 3,
         latest: Some(latest),
+        shared: vec![],
     };
     let without = SituationView {
         id: "XAB".into(),
@@ -75,9 +80,9 @@ fn the_situation_list_shows_the_latest_assessment_or_a_dash() {
     };
     assert_eq!(
         situations(&[with.clone(), without]),
-        "ID   TITLE         REGION          BODIES      RISK  TREND         ASSESSMENTS\n\
-         XAA  Northern XAA  Western Africa  AU, ECOWAS  high  deteriorated  3\n\
-         XAB  XAB           Western Africa              -     -             0\n"
+        "ID   TITLE         REGION          BODIES      RISK  TREND         OTHERS  ASSESSMENTS\n\
+         XAA  Northern XAA  Western Africa  AU, ECOWAS  high  deteriorated  -       3\n\
+         XAB  XAB           Western Africa              -     -             -       0\n"
     );
     assert_eq!(
         situation(&with),
@@ -168,5 +173,147 @@ fn withheld_sources_are_said_and_whoami_is_a_field_list() {
     assert_eq!(
         whoami(&who),
         "subject       ada\nname          Ada\norganisation  ecowas\nroles         analyst, reviewer\nissuer        http://127.0.0.1:7444\n"
+    );
+}
+
+fn shared(org: &str, risk: OverallRisk, path: &[&str], factors: bool) -> SharedSummaryView {
+    SharedSummaryView {
+        organisation: org.into(),
+        assessment_id: format!("{org}-1"),
+        version: 2,
+        overall_risk: risk,
+        ongoing: false,
+        trend: Trend::Unchanged,
+        confidence: Confidence::High,
+        horizon_months: 6,
+        issued_at: Some("2026-01-03T04:05:06Z".into()),
+        received_at: Some("2026-01-03T04:05:09Z".into()),
+        path: path.iter().map(|p| (*p).to_owned()).collect(),
+        disclosed: vec!["share".into()],
+        factors: if factors {
+            vec![
+                SharedFactorView {
+                    factor: 1,
+                    level: FactorLevel::High,
+                },
+                SharedFactorView {
+                    factor: 8,
+                    level: FactorLevel::NotAssessed,
+                },
+            ]
+        } else {
+            vec![]
+        },
+    }
+}
+
+fn peers_only(shared: Vec<SharedSummaryView>) -> SituationView {
+    SituationView {
+        id: "XAA".into(),
+        title: "Northern XAA".into(),
+        countries: vec!["XAA".into()],
+        admin1: vec![],
+        admin2: vec![],
+        crimes_at_risk: vec![],
+        protected_groups: vec![],
+        m49_region: "011".into(),
+        m49_region_name: String::new(),
+        regional_bodies: vec![],
+        assessment_count: 0,
+        latest: None,
+        shared,
+    }
+}
+
+#[test]
+fn the_situation_list_names_a_few_other_views_and_counts_many() {
+    let few = peers_only(vec![
+        shared("ecowas", OverallRisk::VeryHigh, &[], false),
+        shared("xaa", OverallRisk::High, &[], false),
+    ]);
+    let many = SituationView {
+        id: "XAB".into(),
+        ..peers_only(
+            ["a", "b", "c", "d"]
+                .iter()
+                .zip([
+                    OverallRisk::High,
+                    OverallRisk::Moderate,
+                    OverallRisk::VeryHigh,
+                    OverallRisk::High,
+                ])
+                .map(|(org, risk)| shared(org, risk, &[], false))
+                .collect(),
+        )
+    };
+    assert_eq!(
+        situations(&[few, many]),
+        "ID   TITLE         REGION  BODIES  RISK  TREND  OTHERS                               ASSESSMENTS\n\
+         XAA  Northern XAA                  -     -      ecowas: very_high; xaa: high         0\n\
+         XAB  Northern XAA                  -     -      4 organisations: moderate–very_high  0\n"
+    );
+}
+
+#[test]
+fn a_situation_shows_every_organisation_side_by_side() {
+    let mut s = peers_only(vec![
+        shared("au", OverallRisk::Moderate, &["au", "un-hq"], false),
+        shared(
+            "xaa",
+            OverallRisk::VeryHigh,
+            &["xaa", "ecowas", "au", "un-hq"],
+            true,
+        ),
+    ]);
+    s.assessment_count = 1;
+    s.latest = Some(SummaryView {
+        assessment_id: "own-1".into(),
+        version: 1,
+        organisation: "un-hq".into(),
+        overall_risk: OverallRisk::High,
+        ongoing: true,
+        trend: Trend::Deteriorated,
+        confidence: Confidence::Medium,
+        published_at: Some("2026-01-02T03:04:05Z".into()),
+    });
+    assert_eq!(
+        situation(&s),
+        "situation    XAA\n\
+         title        Northern XAA\n\
+         countries    XAA\n\
+         region       011\n\
+         assessments  1\n\
+         latest       own-1 v1: high (ongoing), deteriorated, confidence medium, by un-hq, published 2026-01-02T03:04:05Z\n\
+         \n\
+         views, side by side\n  \
+           ORGANISATION  RISK            TREND         CONFIDENCE  VERSION  ISSUED            PATH\n  \
+           un-hq         high (ongoing)  deteriorated  medium      1        2026-01-02 03:04  this node\n  \
+           au            moderate        unchanged     high        2        2026-01-03 04:05  au → un-hq\n  \
+           xaa           very_high       unchanged     high        2        2026-01-03 04:05  xaa → ecowas → au → un-hq\n\
+         \n\
+         factor levels shared\n  \
+           ORGANISATION  FACTOR LEVELS\n  \
+           xaa           1 high, 8 -\n"
+    );
+    // Without other views, the page is as before.
+    s.shared.clear();
+    assert!(!situation(&s).contains("side by side"));
+}
+
+#[test]
+fn a_withdrawn_assessment_says_when_by_whom_and_why() {
+    let mut a = view("0193-a", 1, AssessmentStatus::Withdrawn);
+    a.withdrawn_at = Some("2026-01-04T00:00:00Z".into());
+    a.withdrawn_by = Some("rex".into());
+    a.withdrawn_reason = Some("The field report was recanted.".into());
+    let text = assessment(&a);
+    assert!(text.contains("version       1 (withdrawn)\n"), "{text}");
+    assert!(
+        text.contains("\nwithdrawn     2026-01-04T00:00:00Z by rex\n"),
+        "{text}"
+    );
+    assert!(
+        text.contains("\nwithdrawn because\n  The field report was recanted.\n"),
+        "{text}"
     );
 }

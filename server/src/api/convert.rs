@@ -4,11 +4,11 @@
 use chrono::{DateTime, NaiveDate, Utc};
 use tocsin_proto::v1 as pb;
 
-use crate::assessments::{AssessmentView, SituationView};
+use crate::assessments::AssessmentView;
 use crate::model::ValidationError;
 use crate::model::assessment::{
-    Assessment, AssessmentContent, AssessmentStatus, Confidence, FactorAssessment, FactorLevel, OverallRisk,
-    Source, Trend, Trigger,
+    AssessmentContent, AssessmentStatus, Confidence, FactorAssessment, FactorLevel, OverallRisk, Source,
+    Trend, Trigger,
 };
 use crate::model::marking::Tlp;
 use crate::model::situation::{Crime, ProtectedGroup, SituationSpec};
@@ -65,6 +65,7 @@ pub(super) fn status(s: pb::AssessmentStatus) -> Option<AssessmentStatus> {
         pb::AssessmentStatus::InReview => Some(AssessmentStatus::InReview),
         pb::AssessmentStatus::Published => Some(AssessmentStatus::Published),
         pb::AssessmentStatus::Superseded => Some(AssessmentStatus::Superseded),
+        pb::AssessmentStatus::Withdrawn => Some(AssessmentStatus::Withdrawn),
     }
 }
 
@@ -262,6 +263,7 @@ fn wire_status(s: AssessmentStatus) -> pb::AssessmentStatus {
         AssessmentStatus::InReview => pb::AssessmentStatus::InReview,
         AssessmentStatus::Published => pb::AssessmentStatus::Published,
         AssessmentStatus::Superseded => pb::AssessmentStatus::Superseded,
+        AssessmentStatus::Withdrawn => pb::AssessmentStatus::Withdrawn,
     }
 }
 
@@ -284,7 +286,7 @@ pub(super) fn wire_crime(c: Crime) -> pb::Crime {
     }
 }
 
-fn wire_spec(s: &SituationSpec) -> pb::SituationSpec {
+pub(super) fn wire_spec(s: &SituationSpec) -> pb::SituationSpec {
     pb::SituationSpec {
         title: s.title.clone(),
         countries: s.countries.clone(),
@@ -359,38 +361,8 @@ pub(super) fn assessment(view: &AssessmentView) -> pb::Assessment {
         published_at: a.published_at.map(timestamp),
         situation_id: a.situation_id(),
         sources_withheld: view.sources_withheld,
-    }
-}
-
-fn summary(a: &Assessment) -> pb::AssessmentSummary {
-    pb::AssessmentSummary {
-        assessment_id: a.id.clone(),
-        version: a.version,
-        overall_risk: wire_risk(a.content.overall_risk) as i32,
-        ongoing: a.content.ongoing,
-        trend: wire_trend(a.content.trend) as i32,
-        confidence: wire_confidence(a.content.confidence) as i32,
-        published_at: a.published_at.map(timestamp),
-        organisation: a.organisation.clone(),
-    }
-}
-
-pub(super) fn situation(view: &SituationView) -> pb::Situation {
-    pb::Situation {
-        id: view.id.clone(),
-        spec: Some(wire_spec(&view.spec)),
-        m49_region: view
-            .m49_region
-            .as_ref()
-            .map(|r| r.code.clone())
-            .unwrap_or_default(),
-        m49_region_name: view
-            .m49_region
-            .as_ref()
-            .map(|r| r.name.clone())
-            .unwrap_or_default(),
-        regional_bodies: view.regional_bodies.clone(),
-        latest: view.latest_published.as_ref().map(summary),
-        assessment_count: view.assessment_count,
+        withdrawn_reason: a.withdrawn.as_ref().map(|w| w.reason.clone()).unwrap_or_default(),
+        withdrawn_by: a.withdrawn.as_ref().map(|w| w.by.clone()).unwrap_or_default(),
+        withdrawn_at: a.withdrawn.as_ref().map(|w| timestamp(w.at)),
     }
 }

@@ -7,6 +7,7 @@ mod authn;
 mod convert;
 mod error;
 mod node_service;
+mod situation;
 
 pub use authn::AuthnLayer;
 pub use node_service::NodeApi;

@@ -1,5 +1,7 @@
-//! `tocsin.v1.NodeService`: thin adapters from gRPC to `Assessments` (and,
-//! for the federation administration calls, to `admin_service`).
+//! `tocsin.v1.NodeService`: thin adapters from gRPC to `Assessments`, to
+//! `federation::withdraw` and `federation::situations` (which take the
+//! federation side when the node has one), and to `admin_service` for the
+//! federation administration calls.
 
 use tocsin_proto::v1 as pb;
 use tocsin_proto::v1::node_service_server::NodeService;
@@ -7,8 +9,10 @@ use tonic::{Request, Response, Status};
 
 use crate::api::convert;
 use crate::api::error::{invalid, status};
+use crate::api::situation::situation;
 use crate::assessments::{Assessments, ListFilter};
 use crate::federation::state::FederationState;
+use crate::federation::{situations, withdraw};
 use crate::model::ValidationError;
 use crate::model::caller::Caller;
 use crate::policy::Action;
@@ -150,6 +154,25 @@ impl NodeService for NodeApi {
         Ok(Response::new(convert::assessment(&view)))
     }
 
+    async fn withdraw_assessment(
+        &self,
+        request: Request<pb::WithdrawAssessmentRequest>,
+    ) -> Result<Response<pb::Assessment>, Status> {
+        let caller = caller(&request)?;
+        let request = request.into_inner();
+        let view = withdraw::withdraw(
+            &self.assessments,
+            self.federation.as_ref(),
+            &caller,
+            id(&request.id)?,
+            version(request.version),
+            &request.reason,
+        )
+        .await
+        .map_err(status)?;
+        Ok(Response::new(convert::assessment(&view)))
+    }
+
     async fn get_assessment(
         &self,
         request: Request<pb::GetAssessmentRequest>,
@@ -190,12 +213,16 @@ impl NodeService for NodeApi {
         let r = request.into_inner();
         let country = filter_text("country", r.country)?;
         let body = filter_text("regional_body", r.regional_body)?;
-        let views = self
-            .assessments
-            .situations(&caller, country.as_deref(), body.as_deref())
-            .map_err(status)?;
+        let views = situations::situations(
+            &self.assessments,
+            self.federation.as_ref(),
+            &caller,
+            country.as_deref(),
+            body.as_deref(),
+        )
+        .map_err(status)?;
         Ok(Response::new(pb::ListSituationsResponse {
-            situations: views.iter().map(convert::situation).collect(),
+            situations: views.iter().map(situation).collect(),
         }))
     }
 
@@ -211,8 +238,9 @@ impl NodeService for NodeApi {
                 "must be a situation id such as `XAA`",
             )));
         }
-        let view = self.assessments.situation(&caller, &id).map_err(status)?;
-        Ok(Response::new(convert::situation(&view)))
+        let view = situations::situation(&self.assessments, self.federation.as_ref(), &caller, &id)
+            .map_err(status)?;
+        Ok(Response::new(situation(&view)))
     }
 
     async fn list_peers(

@@ -1,9 +1,10 @@
-//! The node's assessment work: create, revise, review, publish, read, and
-//! the situations they describe. Each operation authorizes the caller with
+//! The node's assessment work: create, revise, review, publish, withdraw,
+//! read, and the situations they describe. Each operation authorizes the caller with
 //! the access policy, validates against the reference data, applies the
 //! domain rule and writes through the store. No protobuf, no network.
 
 mod situations;
+mod withdraw;
 
 pub use situations::SituationView;
 

@@ -11,12 +11,12 @@ use crate::model::reference::ReferenceData;
 use crate::policy::AccessPolicy;
 use crate::store::Store;
 
-struct Fixture {
-    service: Assessments,
+pub(super) struct Fixture {
+    pub(super) service: Assessments,
     _dir: tempfile::TempDir,
 }
 
-fn fixture() -> Fixture {
+pub(super) fn fixture() -> Fixture {
     let dir = tempfile::tempdir().unwrap();
     let store = Store::open(dir.path()).unwrap();
     let reference = Arc::new(ReferenceData::embedded().unwrap());
@@ -27,7 +27,7 @@ fn fixture() -> Fixture {
     }
 }
 
-fn user(subject: &str, roles: &[Role]) -> Caller {
+pub(super) fn user(subject: &str, roles: &[Role]) -> Caller {
     Caller {
         subject: subject.into(),
         name: String::new(),

@@ -19,9 +19,11 @@ pub mod received;
 pub mod relay;
 pub mod retract;
 pub mod serve;
+pub mod situations;
 pub mod state;
 pub mod subscriber;
 mod wire;
+pub mod withdraw;
 
 #[cfg(test)]
 mod directory_tests;

@@ -139,6 +139,9 @@ fn disclosure(decision: &SharingDecision) -> BTreeSet<Disclosure> {
     if decision.narrative {
         disclosed.insert(Disclosure::Narrative);
     }
+    if decision.locations {
+        disclosed.insert(Disclosure::Locations);
+    }
     disclosed
 }
 
@@ -178,8 +181,8 @@ fn redact(origin: &Origin<'_>, assessment: &Assessment, disclosed: BTreeSet<Disc
             title: situation.title.clone(),
             countries: situation.countries.clone(),
             admin1: situation.admin1.clone(),
-            // No sharing action allows locations below admin-1 yet.
-            admin2: Vec::new(),
+            // Locations below admin-1 only where `share_locations` allowed them.
+            admin2: if disclosed.contains(&Disclosure::Locations) { situation.admin2.clone() } else { Vec::new() },
             m49_region: m49_region(origin.reference, &situation.countries),
             regional_bodies: situation
                 .regional_bodies(origin.reference, date)
@@ -210,3 +213,7 @@ fn m49_region(reference: &ReferenceData, countries: &[String]) -> String {
         .map(|r| r.code)
         .unwrap_or_default()
 }
+
+#[cfg(test)]
+#[path = "outbound_tests.rs"]
+mod tests;

@@ -1,6 +1,8 @@
 //! What other organisations told this node, as situations see it: for every
 //! origin and assessment, the latest version received (its richest view),
 //! unless it was retracted, with when it came and the relays it came through.
+//! A retracted latest version hides the assessment: the origin withdrew it,
+//! so an older version it had superseded does not stand in for it.
 
 use chrono::{DateTime, Utc};
 use prost::Message;
@@ -51,14 +53,9 @@ pub fn situation_key(situation: &SharedSituation) -> String {
 /// ordered by origin then assessment id.
 pub fn received_summaries(state: &FederationState) -> Result<Vec<ReceivedSummary>, StoreError> {
     let mut latest: BTreeMap<(String, String), ReceivedSummary> = BTreeMap::new();
+    // The highest version of each (origin, assessment) that was retracted.
+    let mut withdrawn: BTreeMap<(String, String), u32> = BTreeMap::new();
     for entry in state.store.inbox()? {
-        if state
-            .store
-            .retracted_by(&entry.origin, &entry.statement_id)?
-            .is_some()
-        {
-            continue;
-        }
         // Stored entries were verified on arrival; verifying again keeps
         // this the only way statements are read.
         let Ok(verified) = open_bytes(&entry.envelope, &state.directory, usize::MAX) else {
@@ -68,6 +65,16 @@ pub fn received_summaries(state: &FederationState) -> Result<Vec<ReceivedSummary
         let StatementBody::AssessmentSummary(summary) = statement.body else {
             continue;
         };
+        if state
+            .store
+            .retracted_by(&entry.origin, &entry.statement_id)?
+            .is_some()
+        {
+            let key = (statement.origin, summary.assessment_id);
+            let highest = withdrawn.entry(key).or_default();
+            *highest = (*highest).max(summary.version);
+            continue;
+        }
         let mut path = vec![statement.origin.clone()];
         for relay in &entry.relays {
             if let Ok(attestation) = pb::RelayAttestation::decode(relay.as_slice())
@@ -100,5 +107,6 @@ pub fn received_summaries(state: &FederationState) -> Result<Vec<ReceivedSummary
             latest.insert(key, candidate);
         }
     }
+    latest.retain(|key, held| withdrawn.get(key).is_none_or(|v| held.summary.version > *v));
     Ok(latest.into_values().collect())
 }

@@ -1,7 +1,8 @@
 //! Assessments against the Framework of Analysis, and their versioned life:
-//! `draft → in_review → published → superseded`.
+//! `draft → in_review → published → superseded`, or `published → withdrawn`
+//! when the organisation no longer stands behind a published version.
 
-use chrono::{DateTime, NaiveDate, Utc};
+use chrono::NaiveDate;
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeSet;
 use std::fmt;
@@ -10,6 +11,12 @@ use crate::model::ValidationError;
 use crate::model::marking::Tlp;
 use crate::model::reference::ReferenceData;
 use crate::model::situation::{SituationSpec, check_text};
+
+mod lifecycle;
+#[cfg(test)]
+mod tests;
+
+pub use lifecycle::{Assessment, LifecycleError, MAX_WITHDRAWAL_REASON, Withdrawal, check_withdrawal_reason};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
@@ -64,6 +71,8 @@ pub enum AssessmentStatus {
     InReview,
     Published,
     Superseded,
+    /// A published version the organisation took back, with its reason.
+    Withdrawn,
 }
 
 impl AssessmentStatus {
@@ -73,6 +82,7 @@ impl AssessmentStatus {
             AssessmentStatus::InReview => "in_review",
             AssessmentStatus::Published => "published",
             AssessmentStatus::Superseded => "superseded",
+            AssessmentStatus::Withdrawn => "withdrawn",
         }
     }
 }
@@ -284,155 +294,5 @@ fn level_name(level: FactorLevel) -> &'static str {
         FactorLevel::Low => "low",
         FactorLevel::Medium => "medium",
         FactorLevel::High => "high",
-    }
-}
-
-/// One version of an assessment. A published version never changes again,
-/// except that it is marked superseded when a later version is published.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct Assessment {
-    pub id: String,
-    pub version: u32,
-    pub status: AssessmentStatus,
-    pub content: AssessmentContent,
-    pub organisation: String,
-    pub author: String,
-    pub published_by: Option<String>,
-    pub created_at: DateTime<Utc>,
-    pub updated_at: DateTime<Utc>,
-    pub published_at: Option<DateTime<Utc>>,
-}
-
-/// An illegal step in an assessment's life.
-#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
-pub enum LifecycleError {
-    #[error("assessment `{id}` version {version} is {status}; only a {expected} version can be {action}")]
-    WrongStatus {
-        id: String,
-        version: u32,
-        status: AssessmentStatus,
-        expected: &'static str,
-        action: &'static str,
-    },
-    #[error("assessment `{id}` is at version {latest}, not {base}: fetch the latest version and revise that")]
-    StaleVersion { id: String, base: u32, latest: u32 },
-}
-
-impl Assessment {
-    /// Starts version 1 of a new assessment as a draft.
-    pub fn new_draft(
-        id: String,
-        content: AssessmentContent,
-        organisation: &str,
-        author: &str,
-        now: DateTime<Utc>,
-    ) -> Self {
-        Self {
-            id,
-            version: 1,
-            status: AssessmentStatus::Draft,
-            content,
-            organisation: organisation.to_owned(),
-            author: author.to_owned(),
-            published_by: None,
-            created_at: now,
-            updated_at: now,
-            published_at: None,
-        }
-    }
-
-    /// The situation key of this version's content.
-    pub fn situation_id(&self) -> String {
-        self.content.situation.key()
-    }
-
-    /// Revising the latest version `self` against `base`: a draft or a version
-    /// in review is rewritten in place (back to draft); a published version
-    /// yields a new draft version that supersedes it once published.
-    pub fn revise(
-        &self,
-        base: u32,
-        content: AssessmentContent,
-        author: &str,
-        now: DateTime<Utc>,
-    ) -> Result<Self, LifecycleError> {
-        if base != self.version {
-            return Err(LifecycleError::StaleVersion {
-                id: self.id.clone(),
-                base,
-                latest: self.version,
-            });
-        }
-        match self.status {
-            AssessmentStatus::Draft | AssessmentStatus::InReview => Ok(Self {
-                status: AssessmentStatus::Draft,
-                content,
-                updated_at: now,
-                ..self.clone()
-            }),
-            AssessmentStatus::Published => Ok(Self {
-                version: self.version + 1,
-                status: AssessmentStatus::Draft,
-                content,
-                author: author.to_owned(),
-                published_by: None,
-                created_at: now,
-                updated_at: now,
-                published_at: None,
-                ..self.clone()
-            }),
-            AssessmentStatus::Superseded => {
-                Err(self.wrong_status("draft, in-review or published", "revised"))
-            }
-        }
-    }
-
-    /// Sends a draft to review.
-    pub fn submit(&self, now: DateTime<Utc>) -> Result<Self, LifecycleError> {
-        if self.status != AssessmentStatus::Draft {
-            return Err(self.wrong_status("draft", "submitted for review"));
-        }
-        Ok(Self {
-            status: AssessmentStatus::InReview,
-            updated_at: now,
-            ..self.clone()
-        })
-    }
-
-    /// Publishes a version in review. The caller marks the previously
-    /// published version superseded in the same write.
-    pub fn publish(&self, reviewer: &str, now: DateTime<Utc>) -> Result<Self, LifecycleError> {
-        if self.status != AssessmentStatus::InReview {
-            return Err(self.wrong_status("in-review", "published"));
-        }
-        Ok(Self {
-            status: AssessmentStatus::Published,
-            published_by: Some(reviewer.to_owned()),
-            published_at: Some(now),
-            updated_at: now,
-            ..self.clone()
-        })
-    }
-
-    /// This published version, marked superseded by a later one.
-    pub fn supersede(&self, now: DateTime<Utc>) -> Result<Self, LifecycleError> {
-        if self.status != AssessmentStatus::Published {
-            return Err(self.wrong_status("published", "superseded"));
-        }
-        Ok(Self {
-            status: AssessmentStatus::Superseded,
-            updated_at: now,
-            ..self.clone()
-        })
-    }
-
-    fn wrong_status(&self, expected: &'static str, action: &'static str) -> LifecycleError {
-        LifecycleError::WrongStatus {
-            id: self.id.clone(),
-            version: self.version,
-            status: self.status,
-            expected,
-            action,
-        }
     }
 }

@@ -4,6 +4,7 @@
 
 pub mod assessment;
 pub mod caller;
+pub mod cap;
 pub mod catalogue;
 pub mod geography;
 pub mod marking;
@@ -13,6 +14,7 @@ pub mod signing;
 pub mod situation;
 pub mod statement;
 pub mod verified;
+pub mod warning;
 
 mod error;
 #[cfg(test)]

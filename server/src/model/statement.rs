@@ -113,14 +113,17 @@ pub enum Disclosure {
     Factors,
     Indicators,
     Narrative,
+    /// Locations below admin-1.
+    Locations,
 }
 
 impl Disclosure {
-    pub const ALL: [Disclosure; 4] = [
+    pub const ALL: [Disclosure; 5] = [
         Disclosure::Share,
         Disclosure::Factors,
         Disclosure::Indicators,
         Disclosure::Narrative,
+        Disclosure::Locations,
     ];
 
     pub fn as_str(self) -> &'static str {
@@ -129,6 +132,7 @@ impl Disclosure {
             Disclosure::Factors => "factors",
             Disclosure::Indicators => "indicators",
             Disclosure::Narrative => "narrative",
+            Disclosure::Locations => "locations",
         }
     }
 }
@@ -147,7 +151,7 @@ impl FromStr for Disclosure {
             .into_iter()
             .find(|d| d.as_str() == s)
             .ok_or_else(|| {
-                format!("unknown disclosure `{s}` (expected share, factors, indicators or narrative)")
+                format!("unknown disclosure `{s}` (expected share, factors, indicators, narrative or locations)")
             })
     }
 }
@@ -172,6 +176,9 @@ impl SharedAssessment {
         }
         if self.narrative.is_some() != has(Disclosure::Narrative) {
             return Err("`narrative` must be present exactly when `narrative` is disclosed".into());
+        }
+        if !self.situation.admin2.is_empty() && !has(Disclosure::Locations) {
+            return Err("`situation.admin2` may be present only when `locations` is disclosed".into());
         }
         Ok(())
     }

@@ -35,6 +35,7 @@ pub enum Action {
     PublishAssessment,
     GetAssessment,
     ReadSources,
+    WithdrawAssessment,
     ListPeers,
     ListQuarantine,
     ListRefusals,
@@ -42,7 +43,7 @@ pub enum Action {
 }
 
 impl Action {
-    pub const ALL: [Action; 14] = [
+    pub const ALL: [Action; 15] = [
         Action::WhoAmI,
         Action::CreateAssessment,
         Action::ListAssessments,
@@ -53,6 +54,7 @@ impl Action {
         Action::PublishAssessment,
         Action::GetAssessment,
         Action::ReadSources,
+        Action::WithdrawAssessment,
         Action::ListPeers,
         Action::ListQuarantine,
         Action::ListRefusals,
@@ -72,6 +74,7 @@ impl Action {
             Action::PublishAssessment => "PublishAssessment",
             Action::GetAssessment => "GetAssessment",
             Action::ReadSources => "ReadSources",
+            Action::WithdrawAssessment => "WithdrawAssessment",
             Action::ListPeers => "ListPeers",
             Action::ListQuarantine => "ListQuarantine",
             Action::ListRefusals => "ListRefusals",

@@ -41,16 +41,19 @@ pub enum SharingAction {
     ShareFactors,
     ShareIndicators,
     ShareNarrative,
+    /// Locations below admin-1 (admin-2 p-codes).
+    ShareLocations,
     Relay,
 }
 
 impl SharingAction {
     /// Every action, each after the one it requires.
-    pub const ALL: [SharingAction; 5] = [
+    pub const ALL: [SharingAction; 6] = [
         SharingAction::Share,
         SharingAction::ShareFactors,
         SharingAction::ShareIndicators,
         SharingAction::ShareNarrative,
+        SharingAction::ShareLocations,
         SharingAction::Relay,
     ];
 
@@ -61,6 +64,7 @@ impl SharingAction {
             SharingAction::ShareFactors => "share_factors",
             SharingAction::ShareIndicators => "share_indicators",
             SharingAction::ShareNarrative => "share_narrative",
+            SharingAction::ShareLocations => "share_locations",
             SharingAction::Relay => "relay",
         }
     }
@@ -68,7 +72,9 @@ impl SharingAction {
     /// The action this one adds detail to: it is allowed only with that one.
     pub fn requires(self) -> Option<SharingAction> {
         match self {
-            SharingAction::ShareFactors | SharingAction::ShareNarrative => Some(SharingAction::Share),
+            SharingAction::ShareFactors | SharingAction::ShareNarrative | SharingAction::ShareLocations => {
+                Some(SharingAction::Share)
+            }
             SharingAction::ShareIndicators => Some(SharingAction::ShareFactors),
             SharingAction::Share | SharingAction::Relay => None,
         }
@@ -126,6 +132,7 @@ pub struct SharingDecision {
     pub factors: bool,
     pub indicators: bool,
     pub narrative: bool,
+    pub locations: bool,
     pub relay: bool,
     /// For every action (`share`, `share_factors`, …), why it was decided:
     /// the `@id`s of the matching permits when allowed, of the matching
@@ -148,6 +155,7 @@ impl SharingDecision {
             SharingAction::ShareFactors => self.factors,
             SharingAction::ShareIndicators => self.indicators,
             SharingAction::ShareNarrative => self.narrative,
+            SharingAction::ShareLocations => self.locations,
             SharingAction::Relay => self.relay,
         }
     }
@@ -163,6 +171,7 @@ impl SharingDecision {
             SharingAction::ShareFactors => self.factors = allowed,
             SharingAction::ShareIndicators => self.indicators = allowed,
             SharingAction::ShareNarrative => self.narrative = allowed,
+            SharingAction::ShareLocations => self.locations = allowed,
             SharingAction::Relay => self.relay = allowed,
         }
         self.reasons.insert(action.as_str(), reasons);
@@ -174,6 +183,7 @@ impl SharingDecision {
             factors: false,
             indicators: false,
             narrative: false,
+            locations: false,
             relay: false,
             reasons: BTreeMap::new(),
             errors,

@@ -32,18 +32,20 @@ pub(super) enum Shape {
     InReview,
     Published,
     Superseded,
+    Withdrawn,
     /// A published assessment of another organisation.
     OtherOrg,
 }
 
 const NODE_SHAPES: [Shape; 2] = [Shape::Node, Shape::OtherNode];
-const ASSESSMENT_SHAPES: [Shape; 7] = [
+const ASSESSMENT_SHAPES: [Shape; 8] = [
     Shape::OwnDraft,
     Shape::Draft,
     Shape::OwnInReview,
     Shape::InReview,
     Shape::Published,
     Shape::Superseded,
+    Shape::Withdrawn,
     Shape::OtherOrg,
 ];
 
@@ -58,6 +60,7 @@ impl Shape {
             Shape::InReview => "in review",
             Shape::Published => "published",
             Shape::Superseded => "superseded",
+            Shape::Withdrawn => "withdrawn",
             Shape::OtherOrg => "other org",
         }
     }
@@ -132,6 +135,7 @@ pub(super) fn decide(policy: &AccessPolicy, roles: &[Role], action: Action, shap
         Shape::InReview => on(InReview, SOMEONE, HERE),
         Shape::Published => on(Published, SOMEONE, HERE),
         Shape::Superseded => on(Superseded, SOMEONE, HERE),
+        Shape::Withdrawn => on(Withdrawn, SOMEONE, HERE),
         Shape::OtherOrg => on(Published, SOMEONE, ELSEWHERE),
     }
 }
@@ -172,9 +176,13 @@ pub(super) fn expected(roles: &[Role], action: Action, shape: Shape) -> Expect {
             Action::PublishAssessment => any(&[Reviewer]) && !shape.own(),
             Action::ListAssessments | Action::ListSituations | Action::GetSituation => !roles.is_empty(),
             Action::GetAssessment => {
-                deliberates || (!roles.is_empty() && matches!(shape, Shape::Published | Shape::Superseded))
+                deliberates
+                    || (!roles.is_empty()
+                        && matches!(shape, Shape::Published | Shape::Superseded | Shape::Withdrawn))
             }
             Action::ReadSources => deliberates,
+            // Four eyes does not apply to withdrawing.
+            Action::WithdrawAssessment => any(&[Reviewer]),
             Action::ListPeers | Action::ListQuarantine | Action::ListRefusals | Action::ExplainSharing => {
                 any(&[Admin, Auditor])
             }
@@ -251,7 +259,7 @@ pub(super) fn matrix(
 #[test]
 fn shipped_policy_matches_the_access_matrix() {
     match matrix(shipped(), expected) {
-        Ok(cases) => assert_eq!(cases, 9 * 9 * 2 + 5 * 9 * 7),
+        Ok(cases) => assert_eq!(cases, 9 * 9 * 2 + 6 * 9 * 8),
         Err(table) => panic!("{table}"),
     }
 }
@@ -274,6 +282,10 @@ fn one_line_cases() {
     check(&[Admin], ExplainSharing, Shape::Node, Allow);
     check(&[Auditor], ListRefusals, Shape::Node, Allow);
     check(&[Analyst, Reviewer], ListPeers, Shape::Node, Deny);
+    check(&[Reviewer], WithdrawAssessment, Shape::Published, Allow);
+    check(&[Analyst], WithdrawAssessment, Shape::Published, Deny);
+    check(&[Admin], WithdrawAssessment, Shape::Published, Deny);
+    check(&[FocalPoint], GetAssessment, Shape::Withdrawn, Allow);
     check(&[DecisionMaker], ListQuarantine, Shape::Node, Deny);
 }
 
@@ -291,6 +303,15 @@ fn four_eyes_forbids_publishing_what_you_wrote() {
         let denied = check(roles, Action::PublishAssessment, Shape::OwnInReview, Expect::Deny);
         assert_eq!(denied.reasons, ["four-eyes"], "{roles:?}");
     }
+    // Withdrawing what one wrote is not forbidden: four eyes guards what goes
+    // out, not taking it back.
+    let withdraw = check(
+        &[Analyst, Reviewer],
+        Action::WithdrawAssessment,
+        Shape::OwnInReview,
+        Expect::Allow,
+    );
+    assert_eq!(withdraw.reasons, ["reviewer-withdraws"]);
     // Revising and submitting one's own work is fine.
     check(
         &[Reviewer],
@@ -341,6 +362,7 @@ fn every_shipped_policy_has_its_id() {
             "read-published",
             "read-sources",
             "read-views",
+            "reviewer-withdraws",
             "reviewer-writes",
             "same-organisation",
             "who-am-i",

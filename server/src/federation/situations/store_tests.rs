@@ -1,0 +1,241 @@
+//! The federated situation picture through a real store at UN headquarters
+//! holding signed summaries from XAA and ECOWAS, retractions included.
+
+use chrono::Utc;
+use prost::Message;
+use std::collections::BTreeSet;
+use std::path::Path;
+use std::sync::Arc;
+
+use super::tests::{reference, shared};
+use super::*;
+use crate::federation::directory::Directory;
+use crate::federation::envelope::{open_bytes, seal};
+use crate::model::assessment::OverallRisk;
+use crate::model::caller::Role;
+use crate::model::marking::Tlp;
+use crate::model::signing::NodeKey;
+use crate::model::statement::{Audience, Retraction, Statement, StatementBody};
+use crate::policy::AccessPolicy;
+use crate::policy::sharing::SharingPolicy;
+use crate::store::{Arrival, Store};
+
+fn key(org: &str) -> NodeKey {
+    let seed = if org == "xaa" { 1 } else { 2 };
+    NodeKey::from_seed(&[seed; 32])
+        .with_key_id(&format!("{org}-1"))
+        .unwrap()
+}
+
+fn directory() -> Directory {
+    let mut text = "ca_cert = \"ca.crt\"\n".to_owned();
+    for (id, kind) in [
+        ("xaa", "member_state"),
+        ("ecowas", "regional_body"),
+        ("un-hq", "un_office"),
+    ] {
+        text += &format!(
+            "[[organisation]]\nid = \"{id}\"\nname = \"{id}\"\nkind = \"{kind}\"\n\
+             endpoint = \"https://{id}.example:7501\"\n"
+        );
+        if id != "un-hq" {
+            text += &format!(
+                "[[organisation.key]]\nid = \"{id}-1\"\npublic_key = \"{}\"\n\
+                 not_before = 2020-01-01T00:00:00Z\n",
+                key(id).public_key_base64()
+            );
+        }
+    }
+    Directory::from_toml(&text, "directory.toml").unwrap()
+}
+
+struct Node {
+    state: FederationState,
+    assessments: Assessments,
+    _dir: tempfile::TempDir,
+}
+
+fn un_hq() -> Node {
+    let dir = tempfile::tempdir().unwrap();
+    let store = Store::open(&dir.path().join("store")).unwrap();
+    let reference = Arc::new(reference());
+    let policies = Path::new(env!("CARGO_MANIFEST_DIR")).join("../policies/sharing/un-hq");
+    let state = FederationState::new(
+        "un-hq".into(),
+        store.clone(),
+        Arc::new(directory()),
+        Arc::new(key("un-hq")),
+        SharingPolicy::load(&policies).unwrap(),
+        reference.clone(),
+        1,
+        3,
+        1 << 20,
+    );
+    let policy = Arc::new(AccessPolicy::embedded().unwrap());
+    Node {
+        state,
+        assessments: Assessments::new(store, reference, policy, "un-hq"),
+        _dir: dir,
+    }
+}
+
+impl Node {
+    /// Stores `body` as statement `id` of `origin`, received straight from
+    /// it, marking `retracts` retracted.
+    async fn receive(&self, origin: &str, id: &str, body: StatementBody, retracts: &[&str]) {
+        let statement = Statement {
+            id: id.into(),
+            origin: origin.into(),
+            issued_at: Utc::now(),
+            audience: Audience {
+                recipients: BTreeSet::from(["un-hq".to_owned()]),
+                hop_limit: 2,
+            },
+            tlp: Tlp::Green,
+            body,
+        };
+        let bytes = seal(&statement, &key(origin)).encode_to_vec();
+        let verified = open_bytes(&bytes, &self.state.directory, 1 << 20).unwrap();
+        let arrival = Arrival {
+            verified: &verified,
+            relays: Vec::new(),
+            from: origin,
+            at: Utc::now(),
+        };
+        let retracts: Vec<(String, String)> = retracts
+            .iter()
+            .map(|r| (origin.to_owned(), (*r).to_owned()))
+            .collect();
+        self.state
+            .store
+            .apply_inbound_retracting(origin, id.as_bytes(), Some(&arrival), None, &retracts)
+            .await
+            .unwrap();
+    }
+
+    fn listed(&self, caller: &Caller) -> Vec<(String, Vec<(String, u32)>)> {
+        situations(&self.assessments, Some(&self.state), caller, None, None)
+            .unwrap()
+            .into_iter()
+            .map(|s| {
+                let shared = s
+                    .shared
+                    .iter()
+                    .map(|r| (r.origin.clone(), r.summary.version))
+                    .collect();
+                (s.situation.id, shared)
+            })
+            .collect()
+    }
+}
+
+fn focal_point() -> Caller {
+    Caller {
+        subject: "fp".into(),
+        name: String::new(),
+        issuer: "https://idp.example".into(),
+        organisation: "un-hq".into(),
+        roles: BTreeSet::from([Role::FocalPoint]),
+    }
+}
+
+fn summary(origin: &str, assessment: &str, version: u32, risk: OverallRisk) -> StatementBody {
+    StatementBody::AssessmentSummary(shared(
+        origin,
+        assessment,
+        version,
+        (&["XAA"], &[]),
+        risk,
+        version,
+    ))
+}
+
+fn retraction(ids: &[&str]) -> StatementBody {
+    StatementBody::Retraction(Retraction {
+        statement_ids: ids.iter().map(|i| (*i).to_owned()).collect(),
+        reason: "withdrawn".into(),
+    })
+}
+
+#[tokio::test]
+async fn received_summaries_join_the_situations_until_retracted() {
+    let node = un_hq();
+    let fp = focal_point();
+    node.receive(
+        "xaa",
+        "xaa:x1:v1:share",
+        summary("xaa", "x1", 1, OverallRisk::High),
+        &[],
+    )
+    .await;
+    node.receive(
+        "ecowas",
+        "ecowas:e1:v1:share",
+        summary("ecowas", "e1", 1, OverallRisk::VeryHigh),
+        &[],
+    )
+    .await;
+    let both = vec![("ecowas".to_owned(), 1), ("xaa".to_owned(), 1)];
+    assert_eq!(node.listed(&fp), [("XAA".to_owned(), both.clone())]);
+    let one = situation(&node.assessments, Some(&node.state), &fp, "XAA").unwrap();
+    assert_eq!(one.shared[1].path, ["xaa", "un-hq"]);
+    assert!(one.situation.latest_published.is_none());
+
+    // XAA withdraws: its summary goes, ECOWAS's stays.
+    node.receive(
+        "xaa",
+        "xaa:x1:v1:retraction",
+        retraction(&["xaa:x1:v1:share"]),
+        &["xaa:x1:v1:share"],
+    )
+    .await;
+    assert_eq!(
+        node.listed(&fp),
+        [("XAA".to_owned(), vec![("ecowas".to_owned(), 1)])]
+    );
+
+    // A withdrawn latest version hides the assessment: the version it
+    // superseded does not come back.
+    node.receive(
+        "ecowas",
+        "ecowas:e1:v2:share",
+        summary("ecowas", "e1", 2, OverallRisk::Low),
+        &[],
+    )
+    .await;
+    assert_eq!(
+        node.listed(&fp),
+        [("XAA".to_owned(), vec![("ecowas".to_owned(), 2)])]
+    );
+    node.receive(
+        "ecowas",
+        "ecowas:e1:v2:retraction",
+        retraction(&["ecowas:e1:v2:share"]),
+        &["ecowas:e1:v2:share"],
+    )
+    .await;
+    assert!(node.listed(&fp).is_empty());
+    let err = situation(&node.assessments, Some(&node.state), &fp, "XAA").unwrap_err();
+    assert!(matches!(err, ServiceError::NotFound { .. }), "{err}");
+}
+
+#[tokio::test]
+async fn shared_summaries_need_what_situations_need() {
+    let node = un_hq();
+    node.receive(
+        "xaa",
+        "xaa:x1:v1:share",
+        summary("xaa", "x1", 1, OverallRisk::High),
+        &[],
+    )
+    .await;
+    let mut nobody = focal_point();
+    nobody.roles.clear();
+    let err = situations(&node.assessments, Some(&node.state), &nobody, None, None).unwrap_err();
+    assert!(matches!(err, ServiceError::Denied { .. }), "{err}");
+    let err = situation(&node.assessments, Some(&node.state), &nobody, "XAA").unwrap_err();
+    assert!(matches!(err, ServiceError::Denied { .. }), "{err}");
+    // A node that does not federate has nothing shared.
+    let alone = situations(&node.assessments, None, &focal_point(), None, None).unwrap();
+    assert!(alone.is_empty());
+}

@@ -1,0 +1,216 @@
+//! An adversary for federation tests: a `FederationService` that presents a
+//! genuine certificate of an organisation of the directory (issued by the
+//! federation CA) and streams whatever deliveries a test crafted — tampered,
+//! forged, replayed, oversized — to the real node that subscribes to it.
+//! Not a mock of a node: it is what a compromised or hostile peer can send.
+
+use anyhow::{Context, Result};
+use chrono::{DateTime, Utc};
+use std::collections::BTreeSet;
+use std::net::SocketAddr;
+use std::pin::Pin;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicUsize, Ordering};
+use tocsin_proto::v1 as pb;
+use tocsin_proto::v1::federation_service_client::FederationServiceClient;
+use tocsin_proto::v1::federation_service_server::{FederationService, FederationServiceServer};
+use tocsin_server::federation::cursor::Cursor;
+use tocsin_server::federation::pki::CertFiles;
+use tocsin_server::model::assessment::{Confidence, OverallRisk, Trend};
+use tocsin_server::model::marking::Tlp;
+use tocsin_server::model::statement::{
+    Audience, Disclosure, SharedAssessment, SharedSituation, Statement, StatementBody,
+};
+use tokio::sync::oneshot;
+use tokio::task::JoinHandle;
+use tokio_stream::{Stream, StreamExt};
+use tonic::transport::server::TcpIncoming;
+use tonic::transport::{Certificate, Channel, ClientTlsConfig, Endpoint, Identity, Server, ServerTlsConfig};
+use tonic::{Request, Response, Status};
+
+/// A hostile peer serving a fixed script of deliveries on a loopback port.
+#[derive(Debug)]
+pub struct RoguePeer {
+    pub addr: SocketAddr,
+    subscriptions: Arc<AtomicUsize>,
+    stop: Option<oneshot::Sender<()>>,
+    task: JoinHandle<()>,
+}
+
+struct Script {
+    deliveries: Arc<Vec<pb::Delivery>>,
+    subscriptions: Arc<AtomicUsize>,
+}
+
+type DeliveryStream = Pin<Box<dyn Stream<Item = Result<pb::Delivery, Status>> + Send>>;
+
+#[tonic::async_trait]
+impl FederationService for Script {
+    type SubscribeStream = DeliveryStream;
+
+    /// Replays the script after the subscriber's cursor (the rogue's own
+    /// cursors: `seq` is the index of the next delivery), then holds the
+    /// stream open.
+    async fn subscribe(
+        &self,
+        request: Request<pb::SubscribeRequest>,
+    ) -> Result<Response<DeliveryStream>, Status> {
+        self.subscriptions.fetch_add(1, Ordering::SeqCst);
+        let after = Cursor::decode(&request.get_ref().cursor)
+            .map_err(|e| Status::invalid_argument(e.to_string()))?
+            .map_or(0, |c| c.seq);
+        let start = usize::try_from(after).unwrap_or(usize::MAX);
+        let items: Vec<Result<pb::Delivery, Status>> = self
+            .deliveries
+            .iter()
+            .enumerate()
+            .skip(start)
+            .map(|(index, delivery)| {
+                let mut delivery = delivery.clone();
+                delivery.cursor = Cursor {
+                    epoch: 1,
+                    seq: index as u64 + 1,
+                }
+                .encode();
+                Ok(delivery)
+            })
+            .collect();
+        let stream = tokio_stream::iter(items).chain(tokio_stream::pending());
+        Ok(Response::new(Box::pin(stream)))
+    }
+}
+
+impl RoguePeer {
+    /// Serves `deliveries` on `127.0.0.1:port` (the port its directory entry
+    /// names) with `cert`, requiring client certificates of the CA `ca_pem`.
+    pub async fn serve(
+        port: u16,
+        cert: &CertFiles,
+        ca_pem: &str,
+        deliveries: Vec<pb::Delivery>,
+    ) -> Result<Self> {
+        let listener = tokio::net::TcpListener::bind(("127.0.0.1", port)).await?;
+        let addr = listener.local_addr()?;
+        let tls = ServerTlsConfig::new()
+            .identity(Identity::from_pem(
+                std::fs::read_to_string(&cert.cert)?,
+                std::fs::read_to_string(&cert.key)?,
+            ))
+            .client_ca_root(Certificate::from_pem(ca_pem));
+        let subscriptions = Arc::new(AtomicUsize::new(0));
+        let script = Script {
+            deliveries: Arc::new(deliveries),
+            subscriptions: Arc::clone(&subscriptions),
+        };
+        let router = Server::builder()
+            .tls_config(tls)?
+            .add_service(FederationServiceServer::new(script).max_encoding_message_size(usize::MAX));
+        let (stop, stopped) = oneshot::channel::<()>();
+        let incoming = TcpIncoming::from(listener);
+        let task = tokio::spawn(async move {
+            let _ = router
+                .serve_with_incoming_shutdown(incoming, async {
+                    let _ = stopped.await;
+                })
+                .await;
+        });
+        Ok(Self {
+            addr,
+            subscriptions,
+            stop: Some(stop),
+            task,
+        })
+    }
+
+    /// How many times a node subscribed.
+    pub fn subscriptions(&self) -> usize {
+        self.subscriptions.load(Ordering::SeqCst)
+    }
+}
+
+impl Drop for RoguePeer {
+    fn drop(&mut self) {
+        if let Some(stop) = self.stop.take() {
+            let _ = stop.send(());
+        }
+        self.task.abort();
+    }
+}
+
+/// A bare assessment summary statement of `origin` about XAA; with a
+/// narrative (disclosed) when `narrative` is given.
+pub fn summary(
+    id: &str,
+    origin: &str,
+    recipients: &[&str],
+    tlp: Tlp,
+    hop_limit: u32,
+    narrative: Option<String>,
+    issued_at: DateTime<Utc>,
+) -> Statement {
+    let mut disclosed = BTreeSet::from([Disclosure::Share]);
+    if narrative.is_some() {
+        disclosed.insert(Disclosure::Narrative);
+    }
+    Statement {
+        id: id.to_owned(),
+        origin: origin.to_owned(),
+        issued_at,
+        audience: Audience {
+            recipients: recipients.iter().map(|r| (*r).to_owned()).collect(),
+            hop_limit,
+        },
+        tlp,
+        body: StatementBody::AssessmentSummary(SharedAssessment {
+            assessment_id: id.to_owned(),
+            version: 1,
+            situation: SharedSituation {
+                title: "Northern XAA".into(),
+                countries: vec!["XAA".into()],
+                m49_region: "011".into(),
+                regional_bodies: vec!["AU".into(), "ECOWAS".into()],
+                ..SharedSituation::default()
+            },
+            overall_risk: OverallRisk::High,
+            ongoing: false,
+            trend: Trend::Deteriorated,
+            confidence: Confidence::Medium,
+            horizon_months: 6,
+            published_at: issued_at,
+            factors: None,
+            narrative,
+            disclosed,
+        }),
+    }
+}
+
+/// A delivery of `envelope` through `relays` (the rogue sets the cursor).
+pub fn delivery(envelope: pb::Envelope, relays: Vec<pb::RelayAttestation>) -> pb::Delivery {
+    pb::Delivery {
+        envelope: Some(envelope),
+        relays,
+        cursor: Vec::new(),
+    }
+}
+
+/// A mutual-TLS channel to a FederationService at `addr`, presenting `cert`
+/// and trusting the CA `ca_pem`.
+pub async fn federation_client(
+    addr: SocketAddr,
+    cert: &CertFiles,
+    ca_pem: &str,
+) -> Result<FederationServiceClient<Channel>> {
+    let tls = ClientTlsConfig::new()
+        .ca_certificate(Certificate::from_pem(ca_pem))
+        .identity(Identity::from_pem(
+            std::fs::read_to_string(&cert.cert)?,
+            std::fs::read_to_string(&cert.key)?,
+        ))
+        .domain_name("127.0.0.1");
+    let channel = Endpoint::from_shared(format!("https://{addr}"))?
+        .tls_config(tls)?
+        .connect()
+        .await
+        .with_context(|| format!("connecting to {addr}"))?;
+    Ok(FederationServiceClient::new(channel))
+}
