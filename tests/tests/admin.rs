@@ -110,6 +110,7 @@ async fn admins_explain_sharing_and_see_peers() {
             ("share_factors", true, vec!["factors-when-high"]),
             ("share_indicators", false, vec![]),
             ("share_narrative", false, vec![]),
+            ("share_locations", false, vec![]),
             ("relay", false, vec!["own statement"]),
         ]
     );

@@ -79,6 +79,9 @@ async fn a_reloaded_policy_reaches_the_backlog_and_a_broken_one_is_refused() {
     let published = publish(xaa).await;
     let first_epoch = running.reload_sharing_policy().await.unwrap();
 
+    let mut admin = xaa.client(&token(xaa, "root", "admin").await).await.unwrap();
+    let mut auditor = xaa.client(&token(xaa, "aud", "auditor").await).await.unwrap();
+
     // A broken policy is refused, naming the file and position; nothing changes.
     std::fs::write(
         policy_dir.path().join("sharing.cedar"),
@@ -87,12 +90,19 @@ async fn a_reloaded_policy_reaches_the_backlog_and_a_broken_one_is_refused() {
     .unwrap();
     let err = running.reload_sharing_policy().await.unwrap_err().to_string();
     assert!(err.contains("sharing.cedar:"), "{err}");
+    let refused = admin
+        .reload_sharing_policy(pb::ReloadSharingPolicyRequest {})
+        .await
+        .unwrap_err();
+    assert_eq!(refused.code(), tonic::Code::InvalidArgument);
     assert!(
-        running.reload_sharing_policy().await.is_err(),
-        "a broken policy stays refused"
+        refused.message().contains("sharing.cedar:"),
+        "{}",
+        refused.message()
     );
 
-    // The real XAA policy: ECOWAS may now see XAA's situations.
+    // The real XAA policy: ECOWAS may now see XAA's situations. Auditors may
+    // not put it in force; admins may, through the RPC.
     std::fs::copy(
         concat!(
             env!("CARGO_MANIFEST_DIR"),
@@ -101,9 +111,20 @@ async fn a_reloaded_policy_reaches_the_backlog_and_a_broken_one_is_refused() {
         policy_dir.path().join("sharing.cedar"),
     )
     .unwrap();
-    let epoch = running.reload_sharing_policy().await.unwrap();
+    let denied = auditor
+        .reload_sharing_policy(pb::ReloadSharingPolicyRequest {})
+        .await
+        .unwrap_err();
+    assert_eq!(denied.code(), tonic::Code::PermissionDenied);
+    let reloaded = admin
+        .reload_sharing_policy(pb::ReloadSharingPolicyRequest {})
+        .await
+        .unwrap()
+        .into_inner();
+    assert!(reloaded.changed);
+    let epoch = reloaded.epoch;
     assert_eq!(epoch, first_epoch + 1);
-    // Reloading an unchanged policy keeps the epoch.
+    // Reloading an unchanged policy (here as SIGHUP does) keeps the epoch.
     assert_eq!(running.reload_sharing_policy().await.unwrap(), epoch);
     let inbox = federation
         .wait_for_inbox("ecowas", |i| {

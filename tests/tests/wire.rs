@@ -114,7 +114,15 @@ fn summary() -> Statement {
                 },
             ]),
             narrative: Some("Fictional: hate speech on local radio ahead of the census.".into()),
-            disclosed: Disclosure::ALL.into(),
+            // As committed in the fixture, before `Locations` existed: old
+            // envelopes must keep decoding to what they said.
+            disclosed: [
+                Disclosure::Share,
+                Disclosure::Factors,
+                Disclosure::Indicators,
+                Disclosure::Narrative,
+            ]
+            .into(),
         }),
     }
 }

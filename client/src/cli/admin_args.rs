@@ -22,7 +22,9 @@ Examples:
   tocsin policy check /etc/tocsin/policies
   # Why an assessment would (not) go to ECOWAS, and what ECOWAS would see:
   tocsin policy explain --to ecowas <ASSESSMENT>
-  tocsin policy explain --to au <ASSESSMENT> --version 2 --json";
+  tocsin policy explain --to au <ASSESSMENT> --version 2 --json
+  # After editing the node's sharing.cedar (admins; same as SIGHUP):
+  tocsin policy reload";
 
 pub(super) const FEDERATION_HELP: &str = "\
 Examples:
@@ -75,6 +77,13 @@ pub enum PolicyCommand {
     /// Explain what the node's sharing policy sends a peer of an assessment (admins, auditors)
     #[command(after_help = POLICY_HELP)]
     Explain(ExplainArgs),
+    /// Put the node's edited sharing policy in force, as SIGHUP does (admins)
+    ///
+    /// The policy is validated first; an invalid one is refused and the one
+    /// in force stays. A changed policy gets a new epoch and every peer's
+    /// backlog is re-evaluated under it.
+    #[command(after_help = POLICY_HELP)]
+    Reload,
 }
 
 #[derive(Debug, Args)]

@@ -70,6 +70,7 @@ pub async fn run(cli: Cli) -> Result<(), CliError> {
         Command::Peers => federation::peers(&session).await,
         Command::Federation(command) => federation::run(&session, command).await,
         Command::Policy(PolicyCommand::Explain(args)) => policy::explain(&session, args).await,
+        Command::Policy(PolicyCommand::Reload) => policy::reload(&session).await,
         Command::Pki(_) | Command::Policy(PolicyCommand::Check { .. }) => Ok(()),
     }
 }

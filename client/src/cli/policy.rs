@@ -235,6 +235,33 @@ pub(super) async fn explain(session: &Session, args: ExplainArgs) -> Result<(), 
     session.emit(&ExplainView::from(&reply), render_explain)
 }
 
+/// The node's answer to `tocsin policy reload`.
+#[derive(Debug, Serialize)]
+pub(super) struct ReloadView {
+    pub epoch: u64,
+    pub changed: bool,
+}
+
+pub(super) async fn reload(session: &Session) -> Result<(), CliError> {
+    let reply = session
+        .client()
+        .await?
+        .reload_sharing_policy(pb::ReloadSharingPolicyRequest {})
+        .await?
+        .into_inner();
+    let view = ReloadView {
+        epoch: reply.epoch,
+        changed: reply.changed,
+    };
+    session.emit(&view, |v| {
+        if v.changed {
+            format!("sharing policy reloaded: epoch {} in force\n", v.epoch)
+        } else {
+            format!("sharing policy unchanged: epoch {} stays in force\n", v.epoch)
+        }
+    })
+}
+
 fn render_explain(e: &ExplainView) -> String {
     let groups = if e.to_groups.is_empty() {
         String::new()

@@ -11,8 +11,10 @@ use crate::api::convert::{
 };
 use crate::api::error::{admin_status, invalid, status};
 use crate::api::node_service::{NodeApi, caller};
+use crate::assessments::ServiceError;
 use crate::federation::admin::{self, Explanation, PeerStatus};
 use crate::federation::identity::is_org_id;
+use crate::federation::sharing_files::{SharingFileError, reload_sharing};
 use crate::federation::state::FederationState;
 use crate::model::ValidationError;
 use crate::model::statement::SharedAssessment;
@@ -90,6 +92,22 @@ impl NodeApi {
         let explained =
             admin::explain(state, &view.assessment, &r.to_org, Utc::now()).map_err(admin_status)?;
         Ok(Response::new(explanation(&explained)))
+    }
+
+    pub(super) async fn reload_sharing_policy_call(
+        &self,
+        request: &Request<pb::ReloadSharingPolicyRequest>,
+    ) -> Result<Response<pb::ReloadSharingPolicyResponse>, Status> {
+        let state = self.admin(request, Action::ReloadSharingPolicy)?;
+        let before = state.sharing().epoch;
+        let epoch = reload_sharing(state).await.map_err(|e| match e {
+            SharingFileError::Store(e) => status(ServiceError::Store(e)),
+            e => Status::invalid_argument(e.to_string()),
+        })?;
+        Ok(Response::new(pb::ReloadSharingPolicyResponse {
+            epoch,
+            changed: epoch != before,
+        }))
     }
 }
 

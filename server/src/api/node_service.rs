@@ -270,4 +270,11 @@ impl NodeService for NodeApi {
     ) -> Result<Response<pb::ExplainSharingResponse>, Status> {
         self.explain_sharing_call(&request)
     }
+
+    async fn reload_sharing_policy(
+        &self,
+        request: Request<pb::ReloadSharingPolicyRequest>,
+    ) -> Result<Response<pb::ReloadSharingPolicyResponse>, Status> {
+        self.reload_sharing_policy_call(&request).await
+    }
 }

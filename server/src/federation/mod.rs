@@ -19,6 +19,7 @@ pub mod received;
 pub mod relay;
 pub mod retract;
 pub mod serve;
+pub mod sharing_files;
 pub mod situations;
 pub mod state;
 pub mod subscriber;

@@ -182,7 +182,11 @@ fn redact(origin: &Origin<'_>, assessment: &Assessment, disclosed: BTreeSet<Disc
             countries: situation.countries.clone(),
             admin1: situation.admin1.clone(),
             // Locations below admin-1 only where `share_locations` allowed them.
-            admin2: if disclosed.contains(&Disclosure::Locations) { situation.admin2.clone() } else { Vec::new() },
+            admin2: if disclosed.contains(&Disclosure::Locations) {
+                situation.admin2.clone()
+            } else {
+                Vec::new()
+            },
             m49_region: m49_region(origin.reference, &situation.countries),
             regional_bodies: situation
                 .regional_bodies(origin.reference, date)

@@ -57,13 +57,24 @@ fn published(risk: OverallRisk, tlp: Tlp) -> Assessment {
 fn views(policy: &SharingPolicy, assessment: &Assessment) -> Vec<View> {
     let directory = Directory::from_toml(DIRECTORY, "directory.toml").unwrap();
     let reference = ReferenceData::embedded().unwrap();
-    let origin =
-        Origin { id: "xaa", directory: &directory, reference: &reference, policy, epoch: 3, hop_limit: 2 };
+    let origin = Origin {
+        id: "xaa",
+        directory: &directory,
+        reference: &reference,
+        policy,
+        epoch: 3,
+        hop_limit: 2,
+    };
     project(&origin, assessment, Utc::now())
 }
 
 fn example(set: &str) -> SharingPolicy {
-    SharingPolicy::load(&Path::new(env!("CARGO_MANIFEST_DIR")).join("../policies/sharing").join(set)).unwrap()
+    SharingPolicy::load(
+        &Path::new(env!("CARGO_MANIFEST_DIR"))
+            .join("../policies/sharing")
+            .join(set),
+    )
+    .unwrap()
 }
 
 fn summary(view: &View) -> &crate::model::statement::SharedAssessment {
@@ -82,12 +93,22 @@ fn xaa_gives_ecowas_factors_and_everyone_allowed_the_bare_summary() {
     let views = views(&example("xaa"), &published(OverallRisk::High, Tlp::Green));
     let shapes: Vec<(BTreeSet<Disclosure>, BTreeSet<String>, String)> = views
         .iter()
-        .map(|v| (summary(v).disclosed.clone(), v.recipients.clone(), v.statement.id.clone()))
+        .map(|v| {
+            (
+                summary(v).disclosed.clone(),
+                v.recipients.clone(),
+                v.statement.id.clone(),
+            )
+        })
         .collect();
     assert_eq!(
         shapes,
         [
-            ([Disclosure::Share].into(), set(&["au", "ecowas", "un-hq"]), "xaa:a1:v1:s:e3".to_owned()),
+            (
+                [Disclosure::Share].into(),
+                set(&["au", "ecowas", "un-hq"]),
+                "xaa:a1:v1:s:e3".to_owned()
+            ),
             (
                 [Disclosure::Share, Disclosure::Factors].into(),
                 set(&["ecowas"]),
@@ -102,7 +123,10 @@ fn xaa_gives_ecowas_factors_and_everyone_allowed_the_bare_summary() {
         assert!(shared.situation.admin2.is_empty(), "admin-2 left XAA");
         assert_eq!(shared.situation.admin1, ["XA01"]);
         if let Some(factors) = &shared.factors {
-            assert!(factors.iter().all(|f| f.indicators.is_none()), "indicators left XAA");
+            assert!(
+                factors.iter().all(|f| f.indicators.is_none()),
+                "indicators left XAA"
+            );
         }
         shared.check_disclosure().unwrap();
     }
@@ -111,7 +135,10 @@ fn xaa_gives_ecowas_factors_and_everyone_allowed_the_bare_summary() {
 #[test]
 fn below_the_threshold_or_red_nobody_beyond_the_policy_gets_anything() {
     let moderate = views(&example("xaa"), &published(OverallRisk::Moderate, Tlp::Green));
-    assert_eq!(moderate.iter().map(|v| v.recipients.clone()).collect::<Vec<_>>(), [set(&["ecowas"])]);
+    assert_eq!(
+        moderate.iter().map(|v| v.recipients.clone()).collect::<Vec<_>>(),
+        [set(&["ecowas"])]
+    );
     assert!(views(&example("xaa"), &published(OverallRisk::VeryHigh, Tlp::Red)).is_empty());
 }
 
@@ -130,11 +157,17 @@ fn everything_goes_only_where_a_policy_allows_it_and_sources_never_do() {
     let shared = summary(&views[0]);
     assert_eq!(shared.disclosed.len(), Disclosure::ALL.len());
     assert_eq!(shared.situation.admin2, ["XA0101"]);
-    assert_eq!(shared.narrative.as_deref(), Some(assessment.content.narrative.as_str()));
+    assert_eq!(
+        shared.narrative.as_deref(),
+        Some(assessment.content.narrative.as_str())
+    );
     let key = crate::model::signing::NodeKey::from_seed(&[1; 32]);
     let sealed = prost::Message::encode_to_vec(&crate::federation::envelope::seal(&views[0].statement, &key));
     let text = String::from_utf8_lossy(&sealed);
-    for secret in [&assessment.content.sources[0].reference, &assessment.content.factors[0].note] {
+    for secret in [
+        &assessment.content.sources[0].reference,
+        &assessment.content.factors[0].note,
+    ] {
         assert!(!text.contains(secret.as_str()), "`{secret}` left the node");
     }
 }

@@ -36,6 +36,7 @@ pub async fn run(state: FederationState, published: Arc<Notify>, mut shutdown: w
 /// Projects every published version not yet projected under the current
 /// epoch; returns how many statements joined the outbox.
 pub async fn project_pending(state: &FederationState) -> Result<usize, StoreError> {
+    let _writer = state.outbox_writer().await;
     let sharing = state.sharing();
     let origin = Origin {
         id: &state.org,

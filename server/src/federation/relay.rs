@@ -48,8 +48,9 @@ pub fn attest(
 /// Checks the relays a statement came through, in order, and returns how
 /// many there were (0: straight from its origin). Each claim must be signed
 /// by a key of the relay it names, valid when it relayed; name this statement
-/// and payload; be numbered 1, 2, …; start where the previous hop went; go
-/// to a recipient of the statement (when it names any); and the last must go
+/// and payload; be numbered 1, 2, …; start where the previous hop went (the
+/// first at a recipient of the statement, when it names any); go to a
+/// recipient of the statement (when it names any); and the last must go
 /// to `expected_to`. TLP:AMBER, AMBER+STRICT and RED are never relayed, and
 /// no statement travels more hops than its hop limit.
 pub fn check_relays(
@@ -106,6 +107,18 @@ pub fn check_relays(
         }
         if usize::try_from(claim.hop).ok() != Some(hop) {
             return Err(broken(hop, format!("the claim is numbered hop {}", claim.hop)));
+        }
+        if previous_to.is_none()
+            && !statement.audience.recipients.is_empty()
+            && !statement.audience.recipients.contains(&claim.relay)
+        {
+            return Err(broken(
+                hop,
+                format!(
+                    "relay `{}` is not a recipient: the origin did not send it there",
+                    claim.relay.escape_debug()
+                ),
+            ));
         }
         if let Some(previous) = &previous_to
             && *previous != claim.relay

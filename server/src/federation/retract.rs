@@ -36,6 +36,7 @@ pub async fn retract(
     version: u32,
     reason: &str,
 ) -> Result<Option<String>, StoreError> {
+    let _writer = state.outbox_writer().await;
     let prefix = version_prefix(&state.org, assessment_id, version);
     let retraction_id = format!("{prefix}retraction");
     let mark = withdrawn_mark(assessment_id, version);

@@ -25,6 +25,12 @@ pub struct FederationState {
     sharing: Arc<watch::Sender<Arc<Sharing>>>,
     /// Asks the projector to project published assessments again.
     reproject: Arc<Notify>,
+    /// Held by whoever decides from the store what to append to the outbox
+    /// (the projector, a retraction), from reading to appending, so that a
+    /// version withdrawn meanwhile is never shared after its retraction.
+    outbox_writer: Arc<tokio::sync::Mutex<()>>,
+    /// Where the sharing policy is read from on reload; empty: deny all.
+    sharing_dir: Arc<std::path::PathBuf>,
 }
 
 /// The sharing policy in force and its epoch. The epoch changes whenever the
@@ -67,7 +73,26 @@ impl FederationState {
             inbox: Arc::new(inbox),
             sharing: Arc::new(sharing),
             reproject: Arc::new(Notify::new()),
+            outbox_writer: Arc::new(tokio::sync::Mutex::new(())),
+            sharing_dir: Arc::default(),
         }
+    }
+
+    /// Sets where the sharing policy is reloaded from.
+    pub fn with_sharing_dir(mut self, dir: std::path::PathBuf) -> Self {
+        self.sharing_dir = Arc::new(dir);
+        self
+    }
+
+    /// Where the sharing policy is reloaded from (empty: deny all).
+    pub fn sharing_dir(&self) -> &std::path::Path {
+        &self.sharing_dir
+    }
+
+    /// Waits for the right to decide and append outbox entries (see the
+    /// field `outbox_writer`); hold the guard until the append is written.
+    pub async fn outbox_writer(&self) -> tokio::sync::MutexGuard<'_, ()> {
+        self.outbox_writer.lock().await
     }
 
     /// Tells waiting subscribers that the outbox has new entries.

@@ -15,6 +15,10 @@ use crate::federation::state::FederationState;
 const FIRST_RETRY: Duration = Duration::from_millis(100);
 const LAST_RETRY: Duration = Duration::from_secs(30);
 const CONNECT_TIMEOUT: Duration = Duration::from_secs(10);
+/// Deliveries are decoded up to this size whatever `max_message_bytes` says,
+/// so that one over the limit reaches the envelope check and is refused,
+/// recorded and skipped, instead of breaking the stream where it stands.
+const DECODE_CEILING: usize = 64 << 20;
 
 /// The TLS material a node presents to the peers it subscribes to.
 #[derive(Clone)]
@@ -51,15 +55,21 @@ enum SessionError {
 pub async fn run(state: FederationState, tls: ClientTls, peer: String, mut shutdown: watch::Receiver<bool>) {
     let mut delay = FIRST_RETRY;
     loop {
+        let mut applied = 0;
         let outcome = tokio::select! {
-            outcome = session(&state, &tls, &peer) => outcome,
+            outcome = session(&state, &tls, &peer, &mut applied) => outcome,
             _ = shutdown.wait_for(|stop| *stop) => return,
         };
-        match outcome {
-            Ok(delivered) if delivered > 0 => delay = FIRST_RETRY,
-            Ok(_) => {}
-            Err(e) => {
-                tracing::info!(%peer, error = %e, retry_in_ms = delay.as_millis() as u64, "subscription interrupted")
+        // A session that got anywhere starts the backoff over, however it ended.
+        if applied > 0 {
+            delay = FIRST_RETRY;
+        }
+        if let Err(e) = outcome {
+            tracing::info!(%peer, error = %e, retry_in_ms = delay.as_millis() as u64, "subscription interrupted");
+            if let SessionError::Status(status) = &e
+                && status.code() == tonic::Code::OutOfRange
+            {
+                record_undecodable(&state, &peer, status).await;
             }
         }
         let jittered = delay.mul_f64(0.5 + rand::random::<f64>() / 2.0);
@@ -71,8 +81,31 @@ pub async fn run(state: FederationState, tls: ClientTls, peer: String, mut shutd
     }
 }
 
-/// One connection: returns how many deliveries it applied before it ended.
-async fn session(state: &FederationState, tls: &ClientTls, peer: &str) -> Result<u64, SessionError> {
+/// Records that `peer` sent a delivery too large even to decode: it cannot
+/// be skipped (its cursor is inside it), so the peer's stream stays stuck
+/// there, visibly, until its operator fixes it; other peers are unaffected.
+async fn record_undecodable(state: &FederationState, peer: &str, status: &tonic::Status) {
+    let refusal = crate::store::Refusal {
+        peer: peer.to_owned(),
+        reason: format!(
+            "a delivery exceeds the decoding ceiling of {DECODE_CEILING} bytes and cannot be skipped: {}",
+            status.message()
+        ),
+        at: chrono::Utc::now(),
+    };
+    if let Err(e) = state.store.record_refusal(&refusal).await {
+        tracing::error!(%peer, error = %e, "cannot record a refusal");
+    }
+}
+
+/// One connection; counts in `applied` the deliveries it applied, and ends
+/// with an error when it breaks or the peer closes it.
+async fn session(
+    state: &FederationState,
+    tls: &ClientTls,
+    peer: &str,
+    applied: &mut u64,
+) -> Result<(), SessionError> {
     let org = state
         .directory
         .organisation(peer)
@@ -99,8 +132,7 @@ async fn session(state: &FederationState, tls: &ClientTls, peer: &str) -> Result
         .tls_config(config)?
         .connect()
         .await?;
-    // Room for the envelope limit plus relay attestations and framing.
-    let limit = state.max_message_bytes.saturating_mul(2);
+    let limit = state.max_message_bytes.saturating_mul(2).max(DECODE_CEILING);
     let mut client = FederationServiceClient::new(channel).max_decoding_message_size(limit);
     let cursor = state.store.cursor(peer)?.unwrap_or_default();
     let mut stream = client
@@ -108,15 +140,10 @@ async fn session(state: &FederationState, tls: &ClientTls, peer: &str) -> Result
         .await?
         .into_inner();
     tracing::info!(%peer, "subscribed");
-    let mut applied = 0;
     while let Some(delivery) = stream.message().await? {
-        match receive(state, peer, delivery).await? {
-            Received::Applied(_) => applied += 1,
-            Received::Refused(_) => {}
+        if let Received::Applied(_) = receive(state, peer, delivery).await? {
+            *applied += 1;
         }
     }
-    if applied == 0 {
-        return Err(SessionError::Ended);
-    }
-    Ok(applied)
+    Err(SessionError::Ended)
 }

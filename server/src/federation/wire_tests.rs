@@ -66,7 +66,7 @@ fn decoding_errors_name_the_field() {
         ),
         (
             |s| summary(s).disclosed.push("sources".into()),
-            "body.assessment_summary.disclosed[4]",
+            "body.assessment_summary.disclosed[5]",
         ),
         (
             |s| summary(s).disclosed.retain(|d| d != "narrative"),

@@ -151,7 +151,9 @@ impl FromStr for Disclosure {
             .into_iter()
             .find(|d| d.as_str() == s)
             .ok_or_else(|| {
-                format!("unknown disclosure `{s}` (expected share, factors, indicators, narrative or locations)")
+                format!(
+                    "unknown disclosure `{s}` (expected share, factors, indicators, narrative or locations)"
+                )
             })
     }
 }

@@ -2,7 +2,6 @@
 //! policy and its epoch, the FederationService on its own port with mutual
 //! TLS, the projector and one subscription task per peer.
 
-use sha2::{Digest, Sha256};
 use std::net::SocketAddr;
 use std::path::Path;
 use std::sync::Arc;
@@ -18,11 +17,12 @@ use crate::federation::directory::Directory;
 use crate::federation::keys::load_node_key;
 use crate::federation::projector;
 use crate::federation::serve::FederationApi;
-use crate::federation::state::{FederationState, Sharing};
+use crate::federation::sharing_files::load_sharing;
+use crate::federation::state::FederationState;
 use crate::federation::subscriber::{self, ClientTls};
+use crate::federation::withdraw::retract_withdrawn;
 use crate::model::reference::ReferenceData;
 use crate::node::StartError;
-use crate::policy::sharing::SharingPolicy;
 use crate::store::Store;
 
 /// The running federation tasks of a node.
@@ -30,7 +30,6 @@ use crate::store::Store;
 pub(super) struct Federating {
     pub(super) addr: SocketAddr,
     pub(super) state: FederationState,
-    sharing_dir: std::path::PathBuf,
     stop: watch::Sender<bool>,
     tasks: Vec<JoinHandle<()>>,
 }
@@ -49,36 +48,6 @@ fn read(path: &Path) -> Result<String, StartError> {
         path: path.to_owned(),
         source,
     })
-}
-
-/// The sharing policy in `dir` (validated) and a fingerprint of its text;
-/// an empty `dir` shares nothing.
-fn load_sharing(dir: &Path) -> Result<(SharingPolicy, Vec<u8>), StartError> {
-    if dir.as_os_str().is_empty() {
-        return Ok((SharingPolicy::deny_all()?, Vec::new()));
-    }
-    let text = read(&dir.join("sharing.cedar"))?;
-    let mut digest = Sha256::new();
-    digest.update(text.as_bytes());
-    if let Ok(schema) = std::fs::read(dir.join("sharing.cedarschema")) {
-        digest.update(&schema);
-    }
-    Ok((SharingPolicy::load(dir)?, digest.finalize().to_vec()))
-}
-
-impl Federating {
-    /// Loads the sharing policy again; when it changed, puts it in force
-    /// under a new epoch. An invalid policy is refused and the one in force
-    /// stays. Returns the epoch in force.
-    pub(super) async fn reload_sharing(&self) -> Result<u64, StartError> {
-        let (policy, fingerprint) = load_sharing(&self.sharing_dir)?;
-        let epoch = self.state.store.sharing_epoch(&fingerprint).await?;
-        if epoch != self.state.sharing().epoch {
-            self.state.replace_sharing(Sharing { policy, epoch });
-            tracing::info!(epoch, "sharing policy reloaded");
-        }
-        Ok(epoch)
-    }
 }
 
 pub(super) async fn start(
@@ -128,7 +97,8 @@ pub(super) async fn start(
         epoch,
         config.hop_limit,
         config.max_message_bytes,
-    );
+    )
+    .with_sharing_dir(config.sharing_policy.clone());
 
     let listener = TcpListener::bind(config.listen)
         .await
@@ -160,6 +130,14 @@ pub(super) async fn start(
             tracing::error!(error = %e, "federation server failed");
         }
     })];
+    // Finish any retraction a crash interrupted before sharing anything new.
+    let retracted = retract_withdrawn(&state).await?;
+    if retracted > 0 {
+        tracing::info!(
+            versions = retracted,
+            "retracted withdrawn versions left from before a restart"
+        );
+    }
     tasks.push(tokio::spawn(projector::run(
         state.clone(),
         published,
@@ -177,7 +155,6 @@ pub(super) async fn start(
     Ok(Federating {
         addr,
         state,
-        sharing_dir: config.sharing_policy.clone(),
         stop,
         tasks,
     })

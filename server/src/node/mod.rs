@@ -50,6 +50,8 @@ pub enum StartError {
     Reference(String),
     #[error(transparent)]
     Policy(#[from] crate::policy::PolicyError),
+    #[error("sharing policy: {0}")]
+    Sharing(#[from] crate::federation::sharing_files::SharingFileError),
     #[error(transparent)]
     Store(#[from] crate::store::StoreError),
     #[error(transparent)]
@@ -98,7 +100,9 @@ impl RunningNode {
     /// the one in force stays.
     pub async fn reload_sharing_policy(&self) -> Result<u64, StartError> {
         match &self.federating {
-            Some(federating) => federating.reload_sharing().await,
+            Some(federating) => {
+                Ok(crate::federation::sharing_files::reload_sharing(&federating.state).await?)
+            }
             None => Err(StartError::Federation("this node does not federate".into())),
         }
     }

@@ -22,7 +22,8 @@ const EMBEDDED_POLICIES: &str = include_str!("../../../policies/access.cedar");
 
 /// What a caller asks to do: one per RPC, plus `ReadSources`, which decides
 /// whether an assessment's sources are part of a reply. The federation
-/// administration RPCs (`ListPeers` … `ExplainSharing`) are node-wide.
+/// administration RPCs (`ListPeers` … `ReloadSharingPolicy`), the warning,
+/// subscription and audit actions are node-wide.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
 pub enum Action {
     WhoAmI,
@@ -40,10 +41,24 @@ pub enum Action {
     ListQuarantine,
     ListRefusals,
     ExplainSharing,
+    ReloadSharingPolicy,
+    RaiseWarning,
+    IssueWarning,
+    ReadWarnings,
+    AcknowledgeWarning,
+    DecideWarning,
+    RecordAction,
+    CloseWarning,
+    WriteAfterActionNote,
+    ReadReport,
+    ManageSubscriptions,
+    ManageWebhooks,
+    QueryAudit,
+    VerifyAudit,
 }
 
 impl Action {
-    pub const ALL: [Action; 15] = [
+    pub const ALL: [Action; 29] = [
         Action::WhoAmI,
         Action::CreateAssessment,
         Action::ListAssessments,
@@ -59,6 +74,20 @@ impl Action {
         Action::ListQuarantine,
         Action::ListRefusals,
         Action::ExplainSharing,
+        Action::ReloadSharingPolicy,
+        Action::RaiseWarning,
+        Action::IssueWarning,
+        Action::ReadWarnings,
+        Action::AcknowledgeWarning,
+        Action::DecideWarning,
+        Action::RecordAction,
+        Action::CloseWarning,
+        Action::WriteAfterActionNote,
+        Action::ReadReport,
+        Action::ManageSubscriptions,
+        Action::ManageWebhooks,
+        Action::QueryAudit,
+        Action::VerifyAudit,
     ];
 
     /// The action's id in the schema (`Tocsin::Action::"<id>"`).
@@ -79,6 +108,20 @@ impl Action {
             Action::ListQuarantine => "ListQuarantine",
             Action::ListRefusals => "ListRefusals",
             Action::ExplainSharing => "ExplainSharing",
+            Action::ReloadSharingPolicy => "ReloadSharingPolicy",
+            Action::RaiseWarning => "RaiseWarning",
+            Action::IssueWarning => "IssueWarning",
+            Action::ReadWarnings => "ReadWarnings",
+            Action::AcknowledgeWarning => "AcknowledgeWarning",
+            Action::DecideWarning => "DecideWarning",
+            Action::RecordAction => "RecordAction",
+            Action::CloseWarning => "CloseWarning",
+            Action::WriteAfterActionNote => "WriteAfterActionNote",
+            Action::ReadReport => "ReadReport",
+            Action::ManageSubscriptions => "ManageSubscriptions",
+            Action::ManageWebhooks => "ManageWebhooks",
+            Action::QueryAudit => "QueryAudit",
+            Action::VerifyAudit => "VerifyAudit",
         }
     }
 
@@ -96,6 +139,20 @@ impl Action {
                 | Action::ListQuarantine
                 | Action::ListRefusals
                 | Action::ExplainSharing
+                | Action::ReloadSharingPolicy
+                | Action::RaiseWarning
+                | Action::IssueWarning
+                | Action::ReadWarnings
+                | Action::AcknowledgeWarning
+                | Action::DecideWarning
+                | Action::RecordAction
+                | Action::CloseWarning
+                | Action::WriteAfterActionNote
+                | Action::ReadReport
+                | Action::ManageSubscriptions
+                | Action::ManageWebhooks
+                | Action::QueryAudit
+                | Action::VerifyAudit
         )
     }
 }

@@ -408,6 +408,7 @@ fn the_explanation_shows_each_action_and_what_decided_it() {
             "share_factors     allow  au-and-un-hq-with-indicators\n",
             "share_indicators  allow  au-and-un-hq-with-indicators\n",
             "share_narrative   deny   no policy permits it\n",
+            "share_locations   deny   no policy permits it\n",
             "relay             deny   own statement\n",
         )
     );

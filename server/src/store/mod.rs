@@ -62,14 +62,10 @@ impl Store {
     /// Opens (or creates) the store under `dir`, checking its schema version.
     /// A store written by an unknown or newer schema is refused unmodified.
     pub fn open(dir: &Path) -> Result<Self, StoreError> {
-        let db = sled::Config::new()
-            .path(dir)
-            .mode(sled::Mode::HighThroughput)
-            .open()
-            .map_err(|source| StoreError::Open {
-                path: dir.to_owned(),
-                source,
-            })?;
+        let db = open_db(dir).map_err(|source| StoreError::Open {
+            path: dir.to_owned(),
+            source,
+        })?;
         schema::check_or_init(&db, dir)?;
         Ok(Self {
             assessments: db.open_tree("assessments")?,
@@ -82,6 +78,29 @@ impl Store {
     async fn durable(&self) -> Result<(), StoreError> {
         self.db.flush_async().await?;
         Ok(())
+    }
+}
+
+/// How long `open` waits for the lock of a store that is closing in this
+/// process: sled's flusher thread lets go of it shortly after the last
+/// handle is dropped, e.g. when a node is restarted in place.
+const LOCK_WAIT: std::time::Duration = std::time::Duration::from_secs(5);
+
+fn open_db(dir: &Path) -> Result<sled::Db, sled::Error> {
+    let started = std::time::Instant::now();
+    loop {
+        match sled::Config::new()
+            .path(dir)
+            .mode(sled::Mode::HighThroughput)
+            .open()
+        {
+            Err(sled::Error::Io(e))
+                if e.kind() == std::io::ErrorKind::WouldBlock && started.elapsed() < LOCK_WAIT =>
+            {
+                std::thread::sleep(std::time::Duration::from_millis(20));
+            }
+            other => return other,
+        }
     }
 }
 

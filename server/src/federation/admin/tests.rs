@@ -133,6 +133,7 @@ fn explains_what_each_peer_gets() {
             v("share_factors", true, &["factors-when-high"]),
             v("share_indicators", false, &[]),
             v("share_narrative", false, &[]),
+            v("share_locations", false, &[]),
             v("relay", false, &["own statement"]),
         ]
     );
