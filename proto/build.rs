@@ -9,7 +9,13 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         None => protoc_bin_vendored::protoc_bin_path()?,
     };
     let out_dir = PathBuf::from(std::env::var("OUT_DIR")?);
-    let protos = ["proto/tocsin/v1/node.proto", "proto/tocsin/v1/federation.proto"];
+    let protos = [
+        "proto/tocsin/v1/node.proto",
+        "proto/tocsin/v1/federation.proto",
+        "proto/tocsin/v1/warnings.proto",
+        "proto/tocsin/v1/subscriptions.proto",
+        "proto/tocsin/v1/audit.proto",
+    ];
     let mut config = tonic_prost_build::Config::new();
     config.protoc_executable(protoc);
     tonic_prost_build::configure()

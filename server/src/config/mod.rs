@@ -3,6 +3,9 @@
 //! the node reads environment variables.
 
 mod env;
+mod warnings;
+
+pub use warnings::{FeedSection, WarningsSection, WebhooksSection};
 
 use serde::Deserialize;
 use std::collections::BTreeMap;
@@ -38,6 +41,9 @@ pub struct Config {
     pub policy: PolicySection,
     pub reference: ReferenceSection,
     pub federation: FederationSection,
+    pub warnings: WarningsSection,
+    pub webhooks: WebhooksSection,
+    pub feed: FeedSection,
     pub log: LogSection,
 }
 
@@ -233,6 +239,12 @@ impl Config {
                 ));
             }
         }
+        let section = |name: &str, result: Result<(), (String, String)>| {
+            result.map_err(|(key, message)| invalid(&format!("{name}.{key}"), message))
+        };
+        section("warnings", self.warnings.validate())?;
+        section("webhooks", self.webhooks.validate())?;
+        section("feed", self.feed.validate())?;
         for (claim, role) in &self.auth.role_map {
             role.parse::<Role>()
                 .map_err(|message| invalid(&format!("auth.role_map.{claim}"), message))?;

@@ -41,7 +41,7 @@ pub fn due_escalations(
         return Vec::new();
     }
     // Never zero: a step recorded at `now` is not due again at `now`.
-    let period = (issued.acknowledge_by - issued.sent).max(TimeDelta::minutes(1));
+    let period = (issued.acknowledge_by - issued.sent).max(TimeDelta::seconds(1));
     let track = Track {
         warning_id: &warning.id,
         responses,
