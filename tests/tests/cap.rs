@@ -71,6 +71,7 @@ fn content() -> WarningContent {
         ],
         expires: t("2026-12-05T09:00:00Z"),
         tlp: Tlp::Amber,
+        risk_factors: vec![7, 8],
     }
 }
 

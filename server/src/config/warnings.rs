@@ -52,9 +52,8 @@ impl WarningsSection {
 
     /// The error is `(key, message)`, the key under `warnings.`.
     pub(super) fn validate(&self) -> Result<(), (String, String)> {
-        let named = |prefix: &str, e: crate::model::ValidationError| {
-            (format!("{prefix}{}", e.field), e.message)
-        };
+        let named =
+            |prefix: &str, e: crate::model::ValidationError| (format!("{prefix}{}", e.field), e.message);
         self.deadlines().validate().map_err(|e| {
             let key = match e.field.as_str() {
                 "decision" => "decide_within".to_owned(),
@@ -62,9 +61,7 @@ impl WarningsSection {
             };
             (key, e.message)
         })?;
-        self.chain()
-            .validate()
-            .map_err(|e| named("escalation_chain", e))
+        self.chain().validate().map_err(|e| named("escalation_chain", e))
     }
 
     /// Thresholds name factors and levels of the reference data, so they
@@ -93,18 +90,27 @@ pub struct WebhooksSection {
 impl WebhooksSection {
     pub(super) fn validate(&self) -> Result<(), (String, String)> {
         if !(1..=100).contains(&self.max_attempts) {
-            return Err(("max_attempts".into(), format!("{} is out of range: 1 to 100", self.max_attempts)));
+            return Err((
+                "max_attempts".into(),
+                format!("{} is out of range: 1 to 100", self.max_attempts),
+            ));
         }
         for (key, value) in [("first_retry", self.first_retry), ("last_retry", self.last_retry)] {
             if value <= TimeDelta::zero() || value > TimeDelta::days(1) {
                 return Err((
                     key.into(),
-                    format!("`{}` is out of range: more than zero and at most 1d", period::format(value)),
+                    format!(
+                        "`{}` is out of range: more than zero and at most 1d",
+                        period::format(value)
+                    ),
                 ));
             }
         }
         if self.last_retry < self.first_retry {
-            return Err(("last_retry".into(), "must not be shorter than `first_retry`".into()));
+            return Err((
+                "last_retry".into(),
+                "must not be shorter than `first_retry`".into(),
+            ));
         }
         Ok(())
     }

@@ -49,7 +49,7 @@ pub use response::{
     AckKind, Acknowledgement, Action, ActionKind, ActionStatus, ActionUpdate, AdvanceError, AfterActionNote,
     Decision, DecisionKind, Delivery, Escalation, EscalationReason, Outcome, Responses,
 };
-pub use threshold::{Condition, Threshold, WarningDraft, proposals, validate_thresholds};
+pub use threshold::{Condition, Threshold, WarningDraft, high_factors, proposals, validate_thresholds};
 pub use timeline::{TimelineEntry, TimelineEvent, timeline};
 pub use vocabulary::{Category, Certainty, MsgType, Severity, Urgency, WarningLevel, WarningStatus};
 
@@ -158,6 +158,11 @@ pub struct WarningContent {
     /// CAP `expires`: after this the warning no longer calls for a response.
     pub expires: chrono::DateTime<chrono::Utc>,
     pub tlp: Tlp,
+    /// The risk factors (1–14) the assessment rates high, ascending: set by
+    /// the node from the assessment when the warning is raised, not by the
+    /// author; subscriptions filter on them.
+    #[serde(default)]
+    pub risk_factors: Vec<u8>,
 }
 
 pub const MAX_HEADLINE: usize = 160;
@@ -181,6 +186,14 @@ impl WarningContent {
         check_text("headline", &self.headline, 1, MAX_HEADLINE)?;
         check_text("description", &self.description, 1, MAX_DESCRIPTION)?;
         check_text("instruction", &self.instruction, 0, MAX_INSTRUCTION)?;
+        for (i, factor) in self.risk_factors.iter().enumerate() {
+            if !(1..=14).contains(factor) || (i > 0 && self.risk_factors[i - 1] >= *factor) {
+                return Err(ValidationError::new(
+                    format!("risk_factors[{i}]"),
+                    format!("`{factor}` is not a risk factor (1 to 14, ascending, each once)"),
+                ));
+            }
+        }
         if self.addressees.is_empty() {
             return Err(ValidationError::new(
                 "addressees",

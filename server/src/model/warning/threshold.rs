@@ -158,6 +158,7 @@ pub fn proposals(assessment: &Assessment, thresholds: &[Threshold]) -> Option<Wa
             instruction: shorten(&content.response_options.join("\n"), MAX_INSTRUCTION),
             addressees,
             expires: published_at + horizon,
+            risk_factors: high_factors(assessment),
             tlp: content.tlp,
         },
         crossed,
@@ -234,4 +235,19 @@ fn shorten(text: &str, max: usize) -> String {
     let mut cut: String = text.chars().take(max.saturating_sub(1)).collect();
     cut.push('…');
     cut
+}
+
+/// The risk factors `assessment` rates high, ascending: what a warning
+/// resting on it is about, for subscriptions to filter on.
+pub fn high_factors(assessment: &Assessment) -> Vec<u8> {
+    let mut factors: Vec<u8> = assessment
+        .content
+        .factors
+        .iter()
+        .filter(|f| f.level == FactorLevel::High)
+        .map(|f| f.factor)
+        .collect();
+    factors.sort_unstable();
+    factors.dedup();
+    factors
 }

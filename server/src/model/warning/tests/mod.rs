@@ -72,6 +72,7 @@ fn content() -> WarningContent {
         ],
         expires: t0() + TimeDelta::days(30),
         tlp: Tlp::Amber,
+        risk_factors: vec![7, 8],
     }
 }
 
