@@ -24,6 +24,7 @@ pub mod situations;
 pub mod state;
 pub mod subscriber;
 mod wire;
+mod wire_warning;
 pub mod withdraw;
 
 #[cfg(test)]

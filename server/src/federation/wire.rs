@@ -11,6 +11,7 @@ use crate::model::assessment::{Confidence, FactorLevel, OverallRisk, Trend};
 use crate::model::marking::Tlp;
 use crate::model::signing::is_valid_id;
 use crate::model::situation::{Crime, ProtectedGroup};
+use crate::federation::wire_warning;
 use crate::model::statement::{
     Audience, Disclosure, Retraction, SharedAssessment, SharedFactor, SharedSituation, Statement,
     StatementBody,
@@ -60,6 +61,8 @@ fn to_wire(s: &Statement) -> pb::Statement {
             statement_ids: r.statement_ids.clone(),
             reason: r.reason.clone(),
         }),
+        StatementBody::Warning(w) => pb::statement::Body::Warning(wire_warning::wire_warning(w)),
+        StatementBody::Response(r) => pb::statement::Body::Response(wire_warning::wire_response(r)),
     };
     pb::Statement {
         id: s.id.clone(),
@@ -74,28 +77,55 @@ fn to_wire(s: &Statement) -> pb::Statement {
     }
 }
 
+pub(super) fn wire_situation(s: &SharedSituation) -> pb::SharedSituation {
+    pb::SharedSituation {
+        title: s.title.clone(),
+        countries: s.countries.clone(),
+        admin1: s.admin1.clone(),
+        admin2: s.admin2.clone(),
+        m49_region: s.m49_region.clone(),
+        regional_bodies: s.regional_bodies.clone(),
+        crimes_at_risk: s.crimes_at_risk.iter().map(|c| wire_crime(*c) as i32).collect(),
+        protected_groups: s
+            .protected_groups
+            .iter()
+            .map(|g| pb::ProtectedGroup {
+                basis: g.basis.clone(),
+                label: g.label.clone(),
+            })
+            .collect(),
+    }
+}
+
+pub(super) fn situation(situation: pb::SharedSituation) -> Result<SharedSituation, ValidationError> {
+    let mut crimes_at_risk = std::collections::BTreeSet::new();
+    for (i, raw) in situation.crimes_at_risk.iter().enumerate() {
+        crimes_at_risk.insert(required(&format!("crimes_at_risk[{i}]"), *raw, crime)?);
+    }
+    Ok(SharedSituation {
+        title: situation.title,
+        countries: situation.countries,
+        admin1: situation.admin1,
+        admin2: situation.admin2,
+        m49_region: situation.m49_region,
+        regional_bodies: situation.regional_bodies,
+        crimes_at_risk,
+        protected_groups: situation
+            .protected_groups
+            .into_iter()
+            .map(|g| ProtectedGroup {
+                basis: g.basis,
+                label: g.label,
+            })
+            .collect(),
+    })
+}
+
 fn wire_summary(a: &SharedAssessment) -> pb::SharedAssessment {
-    let s = &a.situation;
     pb::SharedAssessment {
         assessment_id: a.assessment_id.clone(),
         version: a.version,
-        situation: Some(pb::SharedSituation {
-            title: s.title.clone(),
-            countries: s.countries.clone(),
-            admin1: s.admin1.clone(),
-            admin2: s.admin2.clone(),
-            m49_region: s.m49_region.clone(),
-            regional_bodies: s.regional_bodies.clone(),
-            crimes_at_risk: s.crimes_at_risk.iter().map(|c| wire_crime(*c) as i32).collect(),
-            protected_groups: s
-                .protected_groups
-                .iter()
-                .map(|g| pb::ProtectedGroup {
-                    basis: g.basis.clone(),
-                    label: g.label.clone(),
-                })
-                .collect(),
-        }),
+        situation: Some(wire_situation(&a.situation)),
         overall_risk: wire_risk(a.overall_risk) as i32,
         ongoing: a.ongoing,
         trend: wire_trend(a.trend) as i32,
@@ -155,6 +185,12 @@ fn from_wire(s: pb::Statement) -> Result<Statement, ValidationError> {
                 reason: r.reason,
             })
         }
+        pb::statement::Body::Warning(w) => {
+            StatementBody::Warning(wire_warning::warning(w).map_err(|e| e.under("body.warning"))?)
+        }
+        pb::statement::Body::Response(r) => {
+            StatementBody::Response(wire_warning::response(r).map_err(|e| e.under("body.response"))?)
+        }
     };
     Ok(Statement {
         id: s.id,
@@ -169,7 +205,7 @@ fn from_wire(s: pb::Statement) -> Result<Statement, ValidationError> {
     })
 }
 
-fn check_org(field: &str, id: &str) -> Result<(), ValidationError> {
+pub(super) fn check_org(field: &str, id: &str) -> Result<(), ValidationError> {
     if is_valid_id(id) {
         Ok(())
     } else {
@@ -184,10 +220,6 @@ fn summary(a: pb::SharedAssessment) -> Result<SharedAssessment, ValidationError>
     let situation = a
         .situation
         .ok_or_else(|| ValidationError::new("situation", "must be set"))?;
-    let mut crimes_at_risk = std::collections::BTreeSet::new();
-    for (i, raw) in situation.crimes_at_risk.iter().enumerate() {
-        crimes_at_risk.insert(required(&format!("situation.crimes_at_risk[{i}]"), *raw, crime)?);
-    }
     let mut disclosed = std::collections::BTreeSet::new();
     for (i, name) in a.disclosed.iter().enumerate() {
         let d = name
@@ -243,23 +275,7 @@ fn summary(a: pb::SharedAssessment) -> Result<SharedAssessment, ValidationError>
     let shared = SharedAssessment {
         assessment_id: a.assessment_id,
         version: a.version,
-        situation: SharedSituation {
-            title: situation.title,
-            countries: situation.countries,
-            admin1: situation.admin1,
-            admin2: situation.admin2,
-            m49_region: situation.m49_region,
-            regional_bodies: situation.regional_bodies,
-            crimes_at_risk,
-            protected_groups: situation
-                .protected_groups
-                .into_iter()
-                .map(|g| ProtectedGroup {
-                    basis: g.basis,
-                    label: g.label,
-                })
-                .collect(),
-        },
+        situation: self::situation(situation).map_err(|e| e.under("situation"))?,
         overall_risk: required("overall_risk", a.overall_risk, overall_risk)?,
         ongoing: a.ongoing,
         trend: required("trend", a.trend, trend)?,
@@ -277,7 +293,7 @@ fn summary(a: pb::SharedAssessment) -> Result<SharedAssessment, ValidationError>
 }
 
 /// Decodes a wire enum that must be set to a known value.
-fn required<E, T>(field: &str, raw: i32, map: impl Fn(E) -> Option<T>) -> Result<T, ValidationError>
+pub(super) fn required<E, T>(field: &str, raw: i32, map: impl Fn(E) -> Option<T>) -> Result<T, ValidationError>
 where
     E: TryFrom<i32>,
 {
@@ -380,7 +396,7 @@ fn wire_level(l: FactorLevel) -> pb::FactorLevel {
     }
 }
 
-fn crime(c: pb::Crime) -> Option<Crime> {
+pub(super) fn crime(c: pb::Crime) -> Option<Crime> {
     match c {
         pb::Crime::Unspecified => None,
         pb::Crime::Genocide => Some(Crime::Genocide),

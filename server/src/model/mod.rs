@@ -10,6 +10,7 @@ pub mod geography;
 pub mod marking;
 pub mod membership;
 pub mod reference;
+pub mod shared_warning;
 pub mod signing;
 pub mod situation;
 pub mod statement;

@@ -9,6 +9,7 @@ use std::str::FromStr;
 
 use crate::model::assessment::{Confidence, FactorLevel, OverallRisk, Trend};
 use crate::model::marking::Tlp;
+use crate::model::shared_warning::{SharedWarning, WarningResponse};
 use crate::model::situation::{Crime, ProtectedGroup};
 
 /// Anything an organisation says to others. Signed by its origin; never
@@ -41,6 +42,8 @@ pub struct Audience {
 pub enum StatementBody {
     AssessmentSummary(SharedAssessment),
     Retraction(Retraction),
+    Warning(SharedWarning),
+    Response(WarningResponse),
 }
 
 impl StatementBody {
@@ -49,6 +52,8 @@ impl StatementBody {
         match self {
             StatementBody::AssessmentSummary(_) => "assessment_summary",
             StatementBody::Retraction(_) => "retraction",
+            StatementBody::Warning(_) => "warning",
+            StatementBody::Response(r) => r.kind.as_str(),
         }
     }
 }
