@@ -13,3 +13,4 @@ pub mod node;
 pub mod policy;
 pub mod store;
 pub mod tls;
+pub mod warnings;

@@ -209,7 +209,7 @@ fn redact(origin: &Origin<'_>, assessment: &Assessment, disclosed: BTreeSet<Disc
     }
 }
 
-fn m49_region(reference: &ReferenceData, countries: &[String]) -> String {
+pub(crate) fn m49_region(reference: &ReferenceData, countries: &[String]) -> String {
     countries
         .first()
         .and_then(|c| reference.countries.lookup(c).ok())

@@ -80,7 +80,7 @@ fn example(set: &str) -> SharingPolicy {
 fn summary(view: &View) -> &crate::model::statement::SharedAssessment {
     match &view.statement.body {
         StatementBody::AssessmentSummary(summary) => summary,
-        StatementBody::Retraction(_) => panic!("not a summary"),
+        other => panic!("not a summary: {}", other.kind()),
     }
 }
 

@@ -163,7 +163,7 @@ fn seal_then_open_round_trips() {
                 disclosed: [Disclosure::Share].into(),
                 ..match statement("ecowas", "2026-03-01T00:00:00Z", Tlp::Clear, 0).body {
                     StatementBody::AssessmentSummary(a) => a,
-                    StatementBody::Retraction(_) => unreachable!(),
+                    _ => unreachable!(),
                 }
             }),
             ..statement("ecowas", "2026-03-01T00:00:00Z", Tlp::Clear, 0)

@@ -398,7 +398,7 @@ impl Store {
     }
 }
 
-fn u64_of(bytes: &[u8]) -> Result<u64, StoreError> {
+pub(super) fn u64_of(bytes: &[u8]) -> Result<u64, StoreError> {
     <[u8; 8]>::try_from(bytes)
         .map(u64::from_be_bytes)
         .map_err(|_| StoreError::Corrupt {
@@ -408,7 +408,29 @@ fn u64_of(bytes: &[u8]) -> Result<u64, StoreError> {
         })
 }
 
-fn abort(e: TransactionError<StoreError>) -> StoreError {
+/// Appends encoded outbox entries inside a transaction over the outbox and
+/// `meta` trees, numbering them from the outbox's next sequence number.
+pub(super) fn queue_outbox(
+    outbox: &sled::transaction::TransactionalTree,
+    meta: &sled::transaction::TransactionalTree,
+    encoded: &[Vec<u8>],
+) -> Result<(), ConflictableTransactionError<StoreError>> {
+    if encoded.is_empty() {
+        return Ok(());
+    }
+    let mut next = match meta.get(NEXT_SEQ)? {
+        Some(bytes) => u64_of(&bytes).map_err(ConflictableTransactionError::Abort)?,
+        None => 1,
+    };
+    for value in encoded {
+        outbox.insert(&next.to_be_bytes(), value.as_slice())?;
+        next += 1;
+    }
+    meta.insert(NEXT_SEQ, &next.to_be_bytes())?;
+    Ok(())
+}
+
+pub(super) fn abort(e: TransactionError<StoreError>) -> StoreError {
     match e {
         TransactionError::Abort(e) => e,
         TransactionError::Storage(e) => StoreError::Io(e),

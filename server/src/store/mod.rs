@@ -10,9 +10,11 @@ mod assessments;
 mod codec;
 mod federation;
 mod schema;
+mod warnings;
 
 pub use federation::{Applied, Arrival, Equivocation, InboxEntry, OutboxEntry, Refusal};
 pub use schema::SCHEMA_VERSION;
+pub use warnings::{StoredWarning, WarningChange, WarningEvent};
 
 use std::path::{Path, PathBuf};
 

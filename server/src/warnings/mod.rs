@@ -1,0 +1,164 @@
+//! Early warning to early action on one node: drafting and issuing warnings,
+//! recording the responses to them, sending both across the federation and
+//! folding in what peers send, escalating what is late, and notifying
+//! subscribers. No protobuf here: `api` converts.
+
+mod draft;
+mod escalator;
+mod fold;
+mod respond;
+pub mod statements;
+mod view;
+
+pub use escalator::run as run_escalator;
+pub use fold::run as run_folding;
+pub use draft::WarningFilter;
+pub use respond::NewAction;
+pub use view::{describe, timeline_of};
+
+use chrono::Utc;
+use std::sync::Arc;
+use tokio::sync::{Notify, watch};
+
+use crate::assessments::{Assessments, ServiceError};
+use crate::config::WarningsSection;
+use crate::federation::state::FederationState;
+use crate::model::ValidationError;
+use crate::model::caller::Caller;
+use crate::model::reference::ReferenceData;
+use crate::model::warning::{AdvanceError, WarningError};
+use crate::policy::Action;
+use crate::store::{Store, StoreError, StoredWarning, WarningChange, WarningEvent};
+
+/// Why a warning operation did not happen. Nothing was written in any case.
+#[derive(Debug, thiserror::Error)]
+pub enum WarningsError {
+    #[error("invalid {0}")]
+    Invalid(#[from] ValidationError),
+    #[error("{what} not found")]
+    NotFound { what: String },
+    #[error(transparent)]
+    Access(ServiceError),
+    #[error(transparent)]
+    Lifecycle(#[from] WarningError),
+    #[error("{0}")]
+    Precondition(String),
+    #[error(transparent)]
+    Store(#[from] StoreError),
+}
+
+impl From<ServiceError> for WarningsError {
+    fn from(e: ServiceError) -> Self {
+        match e {
+            ServiceError::Store(e) => WarningsError::Store(e),
+            ServiceError::Invalid(e) => WarningsError::Invalid(e),
+            e => WarningsError::Access(e),
+        }
+    }
+}
+
+impl From<AdvanceError> for WarningsError {
+    fn from(e: AdvanceError) -> Self {
+        match e {
+            AdvanceError::Transition(e) => WarningsError::Lifecycle(e),
+            AdvanceError::Invalid(e) => WarningsError::Invalid(e),
+        }
+    }
+}
+
+/// The warnings of one node.
+#[derive(Debug, Clone)]
+pub struct Warnings {
+    store: Store,
+    reference: Arc<ReferenceData>,
+    assessments: Assessments,
+    org: String,
+    settings: Arc<WarningsSection>,
+    federation: Option<FederationState>,
+    /// Held by every read-modify-write of warnings, so none is lost.
+    writer: Arc<tokio::sync::Mutex<()>>,
+    /// The sequence number of the last feed event.
+    events: Arc<watch::Sender<u64>>,
+    /// Wakes the escalator when deadlines may have changed.
+    changed: Arc<Notify>,
+}
+
+impl Warnings {
+    pub fn new(
+        store: Store,
+        reference: Arc<ReferenceData>,
+        assessments: Assessments,
+        organisation: &str,
+        settings: WarningsSection,
+        federation: Option<FederationState>,
+    ) -> Self {
+        let head = store.warning_events_head().unwrap_or_default();
+        let (events, _) = watch::channel(head);
+        Self {
+            store,
+            reference,
+            assessments,
+            org: organisation.to_owned(),
+            settings: Arc::new(settings),
+            federation,
+            writer: Arc::new(tokio::sync::Mutex::new(())),
+            events: Arc::new(events),
+            changed: Arc::new(Notify::new()),
+        }
+    }
+
+    /// This node's organisation id.
+    pub fn organisation(&self) -> &str {
+        &self.org
+    }
+
+    /// Changes to the sequence number of the last feed event.
+    pub fn event_changes(&self) -> watch::Receiver<u64> {
+        self.events.subscribe()
+    }
+
+    /// Up to `limit` feed events after `seq`.
+    pub fn events_after(&self, seq: u64, limit: usize) -> Result<Vec<WarningEvent>, StoreError> {
+        self.store.warning_events_after(seq, limit)
+    }
+
+    pub(crate) fn authorize(&self, caller: &Caller, action: Action) -> Result<(), WarningsError> {
+        Ok(self.assessments.authorize_node(caller, action)?)
+    }
+
+    /// The warning `sender`/`id` (`sender` empty: this node's).
+    pub(crate) fn load(&self, sender: &str, id: &str) -> Result<StoredWarning, WarningsError> {
+        let sender = if sender.is_empty() { self.org.as_str() } else { sender };
+        self.store
+            .warning(sender, id)?
+            .ok_or_else(|| WarningsError::NotFound {
+                what: format!("warning `{sender}/{id}`"),
+            })
+    }
+
+    /// Writes `change`, then tells watchers, subscribers and the escalator.
+    pub(crate) async fn commit(&self, change: WarningChange) -> Result<Vec<WarningEvent>, StoreError> {
+        let queued = !change.outbox.is_empty();
+        let written = self.store.commit_warnings(change).await?;
+        if queued && let Some(federation) = &self.federation {
+            federation.outbox_grew();
+        }
+        if let Some(last) = written.last() {
+            self.events.send_replace(last.seq);
+        }
+        self.changed.notify_one();
+        Ok(written)
+    }
+
+    /// A feed event about `warning` now.
+    pub(crate) fn event(warning: &crate::model::warning::Warning, kind: &str, text: String) -> WarningEvent {
+        WarningEvent {
+            seq: 0,
+            at: Utc::now(),
+            sender: warning.sender.clone(),
+            warning_id: warning.id.clone(),
+            kind: kind.to_owned(),
+            text,
+        }
+    }
+}
