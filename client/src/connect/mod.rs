@@ -8,6 +8,7 @@ use std::io;
 use std::sync::Arc;
 use std::time::Duration;
 use tocsin_proto::v1::node_service_client::NodeServiceClient;
+use tocsin_proto::v1::warning_service_client::WarningServiceClient;
 use tokio::net::TcpStream;
 use tokio_rustls::TlsConnector;
 use tokio_rustls::client::TlsStream;
@@ -28,6 +29,9 @@ const CONNECT_TIMEOUT: Duration = Duration::from_secs(10);
 
 /// A `NodeService` client whose every call carries the bearer token.
 pub type NodeClient = NodeServiceClient<InterceptedService<Channel, Bearer>>;
+
+/// A `WarningService` client whose every call carries the bearer token.
+pub type WarningClient = WarningServiceClient<InterceptedService<Channel, Bearer>>;
 
 #[derive(Debug, thiserror::Error)]
 pub enum ConnectError {
@@ -150,4 +154,12 @@ impl Interceptor for Bearer {
 /// A client for `channel` that presents `token`.
 pub fn authorised(channel: Channel, token: &str) -> Result<NodeClient, ConnectError> {
     Ok(NodeServiceClient::with_interceptor(channel, Bearer::new(token)?))
+}
+
+/// A `WarningService` client for `channel` that presents `token`.
+pub fn authorised_warnings(channel: Channel, token: &str) -> Result<WarningClient, ConnectError> {
+    Ok(WarningServiceClient::with_interceptor(
+        channel,
+        Bearer::new(token)?,
+    ))
 }

@@ -191,7 +191,7 @@ pub(super) fn content(c: pb::AssessmentContent) -> Result<AssessmentContent, Val
     })
 }
 
-fn situation_spec(s: pb::SituationSpec) -> Result<SituationSpec, ValidationError> {
+pub(super) fn situation_spec(s: pb::SituationSpec) -> Result<SituationSpec, ValidationError> {
     let crimes_at_risk = s
         .crimes_at_risk
         .iter()

@@ -8,6 +8,9 @@ mod convert;
 mod error;
 mod node_service;
 mod situation;
+mod warning_convert;
+mod warning_service;
 
 pub use authn::AuthnLayer;
 pub use node_service::NodeApi;
+pub use warning_service::WarningApi;

@@ -66,6 +66,9 @@ pub struct Assessments {
     organisation: String,
     /// Signalled after every publication (the federation shares it).
     published: Arc<tokio::sync::Notify>,
+    /// Signalled after every publication too (thresholds may propose a
+    /// warning).
+    proposals: Arc<tokio::sync::Notify>,
 }
 
 impl Assessments {
@@ -81,7 +84,13 @@ impl Assessments {
             policy,
             organisation: organisation.to_owned(),
             published: Arc::new(tokio::sync::Notify::new()),
+            proposals: Arc::new(tokio::sync::Notify::new()),
         }
+    }
+
+    /// The second signal given after every publication, for warnings.
+    pub fn proposal_signal(&self) -> Arc<tokio::sync::Notify> {
+        self.proposals.clone()
     }
 
     /// The signal given after every publication.
@@ -159,6 +168,7 @@ impl Assessments {
             .publish_assessment(&published, superseded.as_ref())
             .await?;
         self.published.notify_one();
+        self.proposals.notify_one();
         Ok(self.view(caller, published))
     }
 

@@ -13,6 +13,7 @@ use crate::federation::envelope::open_bytes;
 use crate::federation::outbound::peer;
 use crate::federation::relay::check_delivery;
 use crate::federation::state::FederationState;
+use crate::federation::warning_view::{policy_level, shared_situation};
 use crate::model::statement::{Statement, StatementBody};
 use crate::model::verified::Verified;
 use crate::policy::sharing::StatementFacts;
@@ -206,13 +207,33 @@ pub fn facts_of(state: &FederationState, statement: &Statement) -> StatementFact
         received: true,
         named_recipients: statement.audience.recipients.clone(),
     };
-    if let StatementBody::AssessmentSummary(summary) = &statement.body {
-        let situation = &summary.situation;
+    let situation = match &statement.body {
+        StatementBody::AssessmentSummary(summary) => {
+            facts.level = summary.overall_risk;
+            Some(summary.situation.clone())
+        }
+        StatementBody::Warning(warning) => {
+            facts.level = policy_level(warning.level);
+            Some(warning.situation.clone())
+        }
+        // A response is seen with the facts of the warning it answers,
+        // when this node has it.
+        StatementBody::Response(response) => state
+            .store
+            .warning(&response.warning_sender, &response.warning_id)
+            .ok()
+            .flatten()
+            .map(|stored| {
+                facts.level = policy_level(stored.warning.content.level);
+                shared_situation(state, &stored.warning)
+            }),
+        StatementBody::Retraction(_) => None,
+    };
+    if let Some(situation) = situation {
         facts.countries = situation.countries.iter().cloned().collect();
-        facts.m49_region = situation.m49_region.clone();
-        facts.regional_bodies = situation.regional_bodies.iter().cloned().collect();
-        facts.crimes = situation.crimes_at_risk.clone();
-        facts.level = summary.overall_risk;
+        facts.m49_region = situation.m49_region;
+        facts.regional_bodies = situation.regional_bodies.into_iter().collect();
+        facts.crimes = situation.crimes_at_risk;
     }
     facts
 }

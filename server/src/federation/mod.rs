@@ -25,6 +25,7 @@ pub mod state;
 pub mod subscriber;
 mod wire;
 mod wire_warning;
+pub mod warning_view;
 pub mod withdraw;
 
 #[cfg(test)]

@@ -83,9 +83,12 @@ pub(super) fn warning(w: pb::SharedWarning) -> Result<SharedWarning, ValidationE
     }
     let mut risk_factors = Vec::with_capacity(w.risk_factors.len());
     for (i, f) in w.risk_factors.iter().enumerate() {
-        let factor = u8::try_from(*f).ok().filter(|n| (1..=14).contains(n)).ok_or_else(|| {
-            ValidationError::new(format!("risk_factors[{i}]"), format!("unknown risk factor `{f}`"))
-        })?;
+        let factor = u8::try_from(*f)
+            .ok()
+            .filter(|n| (1..=14).contains(n))
+            .ok_or_else(|| {
+                ValidationError::new(format!("risk_factors[{i}]"), format!("unknown risk factor `{f}`"))
+            })?;
         risk_factors.push(factor);
     }
     check_id("assessment_id", &w.assessment_id)?;
@@ -192,9 +195,14 @@ pub(super) fn response(r: pb::WarningResponse) -> Result<WarningResponse, Valida
     use pb::warning_response::Kind;
     check_org("warning_sender", &r.warning_sender)?;
     check_id("warning_id", &r.warning_id)?;
-    let kind = match r.kind.ok_or_else(|| ValidationError::new("kind", "must be set"))? {
+    let kind = match r
+        .kind
+        .ok_or_else(|| ValidationError::new("kind", "must be set"))?
+    {
         Kind::Receipt(_) => ResponseKind::Receipt,
-        Kind::Acknowledgement(a) => ResponseKind::Acknowledgement(ack(a).map_err(|e| e.under("acknowledgement"))?),
+        Kind::Acknowledgement(a) => {
+            ResponseKind::Acknowledgement(ack(a).map_err(|e| e.under("acknowledgement"))?)
+        }
         Kind::Decision(d) => {
             check_id("decision.id", &d.id)?;
             check_text("decision.justification", &d.justification, 1, MAX_REASON)?;
@@ -205,7 +213,9 @@ pub(super) fn response(r: pb::WarningResponse) -> Result<WarningResponse, Valida
             }
         }
         Kind::Action(a) => ResponseKind::Action(action(a).map_err(|e| e.under("action"))?),
-        Kind::Escalation(e) => ResponseKind::Escalation(Box::new(escalation(e).map_err(|e| e.under("escalation"))?)),
+        Kind::Escalation(e) => {
+            ResponseKind::Escalation(Box::new(escalation(e).map_err(|e| e.under("escalation"))?))
+        }
         Kind::Closure(c) => {
             check_id("closure.decision_id", &c.decision_id)?;
             ResponseKind::Closure {
@@ -298,8 +308,11 @@ fn escalation(e: pb::SharedEscalation) -> Result<SharedEscalation, ValidationErr
     check_org("from", &e.from)?;
     check_org("to", &e.to)?;
     check_id("subject", &e.subject)?;
-    let warning = warning(e.warning.ok_or_else(|| ValidationError::new("warning", "must be set"))?)
-        .map_err(|e| e.under("warning"))?;
+    let warning = warning(
+        e.warning
+            .ok_or_else(|| ValidationError::new("warning", "must be set"))?,
+    )
+    .map_err(|e| e.under("warning"))?;
     Ok(SharedEscalation {
         reason: parse("reason", &e.reason)?,
         subject: e.subject,
@@ -323,7 +336,10 @@ fn role(field: &str, text: &str) -> Result<Option<Role>, ValidationError> {
 }
 
 /// A vocabulary value, strictly: exactly its snake_case name.
-fn parse<T: FromStr<Err = String> + std::fmt::Display>(field: &str, text: &str) -> Result<T, ValidationError> {
+fn parse<T: FromStr<Err = String> + std::fmt::Display>(
+    field: &str,
+    text: &str,
+) -> Result<T, ValidationError> {
     let value: T = text.parse().map_err(|m| ValidationError::new(field, m))?;
     if value.to_string() != text {
         return Err(ValidationError::new(

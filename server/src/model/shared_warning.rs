@@ -151,7 +151,9 @@ pub enum ResponseKind {
     /// Made by the warning's sender: the warning goes to `to`.
     Escalation(Box<SharedEscalation>),
     /// Made by the warning's sender on the strength of a decision.
-    Closure { decision_id: String },
+    Closure {
+        decision_id: String,
+    },
 }
 
 impl ResponseKind {

@@ -4,19 +4,21 @@
 
 mod federate;
 mod sample;
+mod warn;
 
 use std::net::SocketAddr;
 use std::path::Path;
 use std::sync::Arc;
 
 use tocsin_proto::v1::node_service_server::NodeServiceServer;
+use tocsin_proto::v1::warning_service_server::WarningServiceServer;
 use tokio::net::TcpListener;
 use tokio::sync::oneshot;
 use tokio::task::JoinHandle;
 use tonic::transport::server::TcpIncoming;
 use tonic::transport::{Identity, Server, ServerTlsConfig};
 
-use crate::api::{AuthnLayer, NodeApi};
+use crate::api::{AuthnLayer, NodeApi, WarningApi};
 use crate::assessments::Assessments;
 use crate::auth::{DevIssuer, DevIssuerSettings, OidcSettings, RunningDevIssuer, TokenVerifier};
 use crate::config::Config;
@@ -50,6 +52,8 @@ pub enum StartError {
     Reference(String),
     #[error(transparent)]
     Policy(#[from] crate::policy::PolicyError),
+    #[error("warnings: {0}")]
+    Warnings(String),
     #[error("sharing policy: {0}")]
     Sharing(#[from] crate::federation::sharing_files::SharingFileError),
     #[error(transparent)]
@@ -87,6 +91,7 @@ pub struct RunningNode {
     server: JoinHandle<Result<(), tonic::transport::Error>>,
     dev: Option<RunningDevIssuer>,
     federating: Option<federate::Federating>,
+    warning_side: warn::WarningSide,
 }
 
 impl RunningNode {
@@ -114,8 +119,10 @@ impl RunningNode {
 
     /// Stops accepting calls, lets running calls finish, and flushes.
     pub async fn shutdown(self) -> Result<(), tonic::transport::Error> {
+        self.warning_side.end_streams();
         let _ = self.stop.send(());
         let served = self.server.await;
+        self.warning_side.stop().await;
         if let Some(federating) = self.federating {
             federating.stop().await;
         }
@@ -179,10 +186,27 @@ pub async fn start(config: &Config) -> Result<RunningNode, StartError> {
     let assessments = Assessments::new(store.clone(), reference.clone(), policy, organisation);
     let federating = if config.federation.enabled() {
         let published = assessments.published_signal();
-        Some(federate::start(&config.federation, organisation, &store, reference, published).await?)
+        Some(
+            federate::start(
+                &config.federation,
+                organisation,
+                &store,
+                reference.clone(),
+                published,
+            )
+            .await?,
+        )
     } else {
         None
     };
+    let warning_side = warn::start(
+        &config.warnings,
+        &store,
+        reference,
+        &assessments,
+        organisation,
+        federating.as_ref().map(|f| &f.state),
+    )?;
     let listener = TcpListener::bind(config.api.listen)
         .await
         .map_err(|source| StartError::Listen {
@@ -195,7 +219,9 @@ pub async fn start(config: &Config) -> Result<RunningNode, StartError> {
     })?;
     let (stop, stopped) = oneshot::channel();
     let api = NodeApi::new(assessments, federating.as_ref().map(|f| f.state.clone()));
-    let server = tokio::spawn(serve(listener, &identity, Arc::new(verifier), api, stopped).await?);
+    let warning_api = WarningApi::new(warning_side.warnings.clone(), warning_side.stopping());
+    let server =
+        tokio::spawn(serve(listener, &identity, Arc::new(verifier), api, warning_api, stopped).await?);
     tracing::info!(addr = %api_addr, fingerprint = %identity.fingerprint, %issuer, "node api serving");
     Ok(RunningNode {
         api_addr,
@@ -209,6 +235,7 @@ pub async fn start(config: &Config) -> Result<RunningNode, StartError> {
         server,
         dev,
         federating,
+        warning_side,
     })
 }
 
@@ -218,10 +245,14 @@ async fn serve(
     identity: &TlsIdentity,
     verifier: Arc<TokenVerifier>,
     api: NodeApi,
+    warning_api: WarningApi,
     stopped: oneshot::Receiver<()>,
 ) -> Result<impl std::future::Future<Output = Result<(), tonic::transport::Error>> + use<>, StartError> {
     let (health_reporter, health) = tonic_health::server::health_reporter();
     health_reporter.set_serving::<NodeServiceServer<NodeApi>>().await;
+    health_reporter
+        .set_serving::<WarningServiceServer<WarningApi>>()
+        .await;
     let reflection = || {
         tonic_reflection::server::Builder::configure()
             .register_encoded_file_descriptor_set(tocsin_proto::FILE_DESCRIPTOR_SET)
@@ -243,7 +274,8 @@ async fn serve(
         .add_service(health)
         .add_service(reflection_v1)
         .add_service(reflection_v1alpha)
-        .add_service(node);
+        .add_service(node)
+        .add_service(WarningServiceServer::new(warning_api).max_decoding_message_size(MAX_REQUEST_BYTES));
     Ok(router.serve_with_incoming_shutdown(incoming, async {
         let _ = stopped.await;
     }))

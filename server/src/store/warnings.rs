@@ -83,7 +83,12 @@ impl Store {
         let puts = change
             .put
             .iter()
-            .map(|w| Ok((warning_key(&w.warning.sender, &w.warning.id), encode(WARNINGS, w)?)))
+            .map(|w| {
+                Ok((
+                    warning_key(&w.warning.sender, &w.warning.id),
+                    encode(WARNINGS, w)?,
+                ))
+            })
             .collect::<Result<Vec<_>, StoreError>>()?;
         let outbox_values = change
             .outbox

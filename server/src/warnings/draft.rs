@@ -50,7 +50,12 @@ impl Warnings {
     }
 
     /// Drafts a cancel notice for this node's issued warning `id`.
-    pub async fn draft_cancel(&self, caller: &Caller, id: &str, reason: &str) -> Result<Warning, WarningsError> {
+    pub async fn draft_cancel(
+        &self,
+        caller: &Caller,
+        id: &str,
+        reason: &str,
+    ) -> Result<Warning, WarningsError> {
         self.authorize(caller, Action::RaiseWarning)?;
         crate::model::situation::check_text("reason", reason, 1, crate::model::warning::MAX_DESCRIPTION)?;
         let issued = self.load("", id)?;
@@ -61,7 +66,12 @@ impl Warnings {
     }
 
     /// Replaces the content of this node's draft `id`.
-    pub async fn revise(&self, caller: &Caller, id: &str, content: WarningContent) -> Result<Warning, WarningsError> {
+    pub async fn revise(
+        &self,
+        caller: &Caller,
+        id: &str,
+        content: WarningContent,
+    ) -> Result<Warning, WarningsError> {
         self.authorize(caller, Action::RaiseWarning)?;
         let content = self.checked(content)?;
         let _writer = self.writer.lock().await;

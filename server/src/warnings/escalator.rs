@@ -9,8 +9,9 @@ use chrono::{DateTime, TimeDelta, Utc};
 use std::time::Duration;
 use tokio::sync::watch;
 
-use super::statements::{response_entry, shared_situation};
+use super::statements::response_entry;
 use super::{Warnings, WarningsError};
+use crate::federation::warning_view::shared_situation;
 use crate::model::shared_warning::{ResponseKind, SharedEscalation, SharedWarning, WarningResponse};
 use crate::model::warning::{WarningStatus, due_escalations};
 use crate::store::{StoredWarning, WarningChange};
@@ -75,7 +76,8 @@ impl Warnings {
                     ),
                 ));
                 if let Some(state) = &self.federation
-                    && let Some(shared) = SharedWarning::of(&stored.warning, shared_situation(state, &stored.warning))
+                    && let Some(shared) =
+                        SharedWarning::of(&stored.warning, shared_situation(state, &stored.warning))
                 {
                     let unique = format!("{}.{}.{}", escalation.reason, escalation.subject, escalation.step);
                     let response = WarningResponse {
@@ -94,9 +96,14 @@ impl Warnings {
                         })),
                     };
                     let to = [escalation.to.clone()];
-                    change
-                        .outbox
-                        .extend(response_entry(state, &stored.warning, response, &unique, &to, now));
+                    change.outbox.extend(response_entry(
+                        state,
+                        &stored.warning,
+                        response,
+                        &unique,
+                        &to,
+                        now,
+                    ));
                 }
                 stored.responses.escalations.push(escalation);
                 change.put.retain(|p: &StoredWarning| p.key() != stored.key());

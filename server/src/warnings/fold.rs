@@ -88,10 +88,14 @@ impl Warnings {
                 self.receive(state, &mut change, warning, entry.received_at)?;
             }
             StatementBody::Response(response) => {
-                let stored = self.store.warning(&response.warning_sender, &response.warning_id)?;
+                let stored = self
+                    .store
+                    .warning(&response.warning_sender, &response.warning_id)?;
                 let stored = match (stored, &response.kind) {
                     (Some(stored), _) => stored,
-                    (None, ResponseKind::Escalation(e)) if e.to == self.org && origin == response.warning_sender => {
+                    (None, ResponseKind::Escalation(e))
+                        if e.to == self.org && origin == response.warning_sender =>
+                    {
                         let warning = e.warning.to_warning(&origin, statement.tlp);
                         self.receive(state, &mut change, warning, entry.received_at)?;
                         match change.put.pop() {
@@ -127,10 +131,16 @@ impl Warnings {
             };
             if let Ok(replaced) = replaced {
                 earlier.warning = replaced;
-                let kind = if warning.msg_type == MsgType::Cancel { "cancelled" } else { "updated" };
-                change
-                    .events
-                    .push(Self::event(&earlier.warning, kind, format!("{kind} by `{}`", warning.id)));
+                let kind = if warning.msg_type == MsgType::Cancel {
+                    "cancelled"
+                } else {
+                    "updated"
+                };
+                change.events.push(Self::event(
+                    &earlier.warning,
+                    kind,
+                    format!("{kind} by `{}`", warning.id),
+                ));
                 change.put.push(earlier);
             }
         }
@@ -157,7 +167,13 @@ impl Warnings {
         Ok(())
     }
 
-    fn send_receipt(&self, state: &FederationState, change: &mut WarningChange, stored: &StoredWarning, at: DateTime<Utc>) {
+    fn send_receipt(
+        &self,
+        state: &FederationState,
+        change: &mut WarningChange,
+        stored: &StoredWarning,
+        at: DateTime<Utc>,
+    ) {
         let receipt = WarningResponse {
             warning_sender: stored.warning.sender.clone(),
             warning_id: stored.warning.id.clone(),
@@ -165,9 +181,14 @@ impl Warnings {
             by_role: None,
             kind: ResponseKind::Receipt,
         };
-        change
-            .outbox
-            .extend(response_entry(state, &stored.warning, receipt, "receipt", &[], Utc::now()));
+        change.outbox.extend(response_entry(
+            state,
+            &stored.warning,
+            receipt,
+            "receipt",
+            &[],
+            Utc::now(),
+        ));
     }
 
     /// What `origin` said about `stored`, recorded once.
@@ -249,7 +270,10 @@ impl Warnings {
                     if e.to == self.org {
                         self.send_receipt(state, change, &stored, Utc::now());
                     }
-                    Some(("escalated", format!("escalated from {} to {} ({})", e.from, e.to, e.reason)))
+                    Some((
+                        "escalated",
+                        format!("escalated from {} to {} ({})", e.from, e.to, e.reason),
+                    ))
                 }
             }
             ResponseKind::Closure { decision_id } if from_sender => {
@@ -299,7 +323,10 @@ fn upsert_action(
         .collect();
     let text = match updates.last() {
         Some(last) => format!("action {} is {}", shared.id, last.status),
-        None => format!("action {} recorded: {} by {}", shared.id, shared.kind, shared.owner),
+        None => format!(
+            "action {} recorded: {} by {}",
+            shared.id, shared.kind, shared.owner
+        ),
     };
     let action = Action {
         id: shared.id,

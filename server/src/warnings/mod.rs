@@ -6,13 +6,15 @@
 mod draft;
 mod escalator;
 mod fold;
+mod proposer;
 mod respond;
 pub mod statements;
 mod view;
 
+pub use draft::WarningFilter;
 pub use escalator::run as run_escalator;
 pub use fold::run as run_folding;
-pub use draft::WarningFilter;
+pub use proposer::run as run_proposer;
 pub use respond::NewAction;
 pub use view::{describe, timeline_of};
 
@@ -122,13 +124,23 @@ impl Warnings {
         self.store.warning_events_after(seq, limit)
     }
 
+    /// The warning `sender`/`id` as stored, for the node's own use (feeds,
+    /// notifications); `None` when absent or unreadable.
+    pub fn store_warning(&self, sender: &str, id: &str) -> Option<StoredWarning> {
+        self.store.warning(sender, id).ok().flatten()
+    }
+
     pub(crate) fn authorize(&self, caller: &Caller, action: Action) -> Result<(), WarningsError> {
         Ok(self.assessments.authorize_node(caller, action)?)
     }
 
     /// The warning `sender`/`id` (`sender` empty: this node's).
     pub(crate) fn load(&self, sender: &str, id: &str) -> Result<StoredWarning, WarningsError> {
-        let sender = if sender.is_empty() { self.org.as_str() } else { sender };
+        let sender = if sender.is_empty() {
+            self.org.as_str()
+        } else {
+            sender
+        };
         self.store
             .warning(sender, id)?
             .ok_or_else(|| WarningsError::NotFound {

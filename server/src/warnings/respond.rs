@@ -51,8 +51,16 @@ impl Warnings {
         let unique = format!("{}", stored.responses.acknowledgements.len());
         let text = format!("acknowledged by {}: {}", self.org, kind.as_str());
         let role = acting_role(caller, &[Role::FocalPoint, Role::DecisionMaker]);
-        self.respond(stored, ResponseKind::Acknowledgement(kind), role, &unique, "acknowledged", text, now)
-            .await
+        self.respond(
+            stored,
+            ResponseKind::Acknowledgement(kind),
+            role,
+            &unique,
+            "acknowledged",
+            text,
+            now,
+        )
+        .await
     }
 
     pub async fn decide(
@@ -113,7 +121,11 @@ impl Warnings {
             decision_id: new.decision_id,
             kind: new.kind,
             description: new.description,
-            owner: if new.owner.is_empty() { self.org.clone() } else { new.owner },
+            owner: if new.owner.is_empty() {
+                self.org.clone()
+            } else {
+                new.owner
+            },
             due: new.due,
             recorded_by: caller.subject.clone(),
             recorded_at: now,
@@ -121,11 +133,22 @@ impl Warnings {
         };
         action.validate()?;
         stored.responses.actions.push(action.clone());
-        let text = format!("action {} recorded: {} by {}", action.id, action.kind, action.owner);
+        let text = format!(
+            "action {} recorded: {} by {}",
+            action.id, action.kind, action.owner
+        );
         let role = acting_role(caller, &[Role::DecisionMaker, Role::FocalPoint]);
         let unique = format!("{}.0", action.id);
-        self.respond(stored, shared_action(&action, role), role, &unique, "action", text, now)
-            .await
+        self.respond(
+            stored,
+            shared_action(&action, role),
+            role,
+            &unique,
+            "action",
+            text,
+            now,
+        )
+        .await
     }
 
     pub async fn update_action(
@@ -159,12 +182,25 @@ impl Warnings {
         let text = format!("action {} is {status}", action.id);
         let role = acting_role(caller, &[Role::DecisionMaker, Role::FocalPoint]);
         let unique = format!("{}.{}", action.id, action.updates.len());
-        self.respond(stored, shared_action(&action, role), role, &unique, "action", text, now)
-            .await
+        self.respond(
+            stored,
+            shared_action(&action, role),
+            role,
+            &unique,
+            "action",
+            text,
+            now,
+        )
+        .await
     }
 
     /// Closes this node's issued warning `id` on decision `decision_id`.
-    pub async fn close(&self, caller: &Caller, id: &str, decision_id: &str) -> Result<StoredWarning, WarningsError> {
+    pub async fn close(
+        &self,
+        caller: &Caller,
+        id: &str,
+        decision_id: &str,
+    ) -> Result<StoredWarning, WarningsError> {
         self.authorize(caller, Access::CloseWarning)?;
         let _writer = self.writer.lock().await;
         let mut stored = self.load("", id)?;

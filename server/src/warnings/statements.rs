@@ -10,44 +10,14 @@ use prost::Message;
 use std::collections::BTreeSet;
 
 use crate::federation::envelope::seal;
-use crate::federation::outbound::{m49_region, peer};
+use crate::federation::outbound::peer;
 use crate::federation::state::FederationState;
-use crate::model::assessment::OverallRisk;
+use crate::federation::warning_view::{policy_level, shared_situation};
 use crate::model::shared_warning::{SharedWarning, WarningResponse};
-use crate::model::statement::{Audience, SharedSituation, Statement, StatementBody};
-use crate::model::warning::{Warning, WarningLevel};
+use crate::model::statement::{Audience, Statement, StatementBody};
+use crate::model::warning::Warning;
 use crate::policy::sharing::StatementFacts;
 use crate::store::OutboxEntry;
-
-/// A warning's situation as it is shared: M49 region and regional bodies at
-/// its sending, no locations below admin-1.
-pub fn shared_situation(state: &FederationState, warning: &Warning) -> SharedSituation {
-    let situation = &warning.content.situation;
-    let date = warning.sent().unwrap_or(warning.updated_at).date_naive();
-    SharedSituation {
-        title: situation.title.clone(),
-        countries: situation.countries.clone(),
-        admin1: situation.admin1.clone(),
-        admin2: Vec::new(),
-        m49_region: m49_region(&state.reference, &situation.countries),
-        regional_bodies: situation
-            .regional_bodies(&state.reference, date)
-            .into_iter()
-            .collect(),
-        crimes_at_risk: situation.crimes_at_risk.clone(),
-        protected_groups: situation.protected_groups.clone(),
-    }
-}
-
-/// The level a sharing policy sees for a warning: watch is moderate,
-/// warning is high, emergency is very high (`level_rank` 2, 3, 4).
-pub fn policy_level(level: WarningLevel) -> OverallRisk {
-    match level {
-        WarningLevel::Watch => OverallRisk::Moderate,
-        WarningLevel::Warning => OverallRisk::High,
-        WarningLevel::Emergency => OverallRisk::VeryHigh,
-    }
-}
 
 /// What the sharing policy sees of a statement of `kind` about `warning`.
 pub fn facts(
@@ -177,7 +147,14 @@ pub fn response_entry(
     named.insert(warning.sender.clone());
     let facts = facts(state, warning, kind, named.clone(), false);
     let recipients = recipients(state, &facts, &named);
-    entry(state, id, warning, recipients, StatementBody::Response(response), now)
+    entry(
+        state,
+        id,
+        warning,
+        recipients,
+        StatementBody::Response(response),
+        now,
+    )
 }
 
 /// Whether an inbox statement id names a warning or a response (the ids

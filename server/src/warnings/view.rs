@@ -75,7 +75,9 @@ pub fn describe(event: &TimelineEvent) -> (&'static str, String, String) {
         }
         TimelineEvent::Superseded { by } => ("superseded", String::new(), format!("superseded by {by}")),
         TimelineEvent::Cancelled { by } => ("cancelled", String::new(), format!("cancelled by {by}")),
-        TimelineEvent::Closed { decision } => ("closed", String::new(), format!("closed on decision {decision}")),
+        TimelineEvent::Closed { decision } => {
+            ("closed", String::new(), format!("closed on decision {decision}"))
+        }
         TimelineEvent::Noted { note, outcome } => (
             "noted",
             String::new(),
