@@ -84,6 +84,12 @@ fn policies() -> PathBuf {
 
 impl LocalFederation {
     pub async fn start(specs: &[OrgSpec]) -> Result<Self> {
+        Self::start_with_env(specs, &[]).await
+    }
+
+    /// `start`, with extra `TOCSIN_…` variables per organisation:
+    /// `(organisation, name, value)`.
+    pub async fn start_with_env(specs: &[OrgSpec], extra: &[(&str, &str, &str)]) -> Result<Self> {
         let files = tempfile::tempdir()?;
         let ca_dir = files.path().join("ca");
         let ca = tocsin_server::federation::pki::init_ca(&ca_dir, "Tocsin test federation CA")?;
@@ -143,6 +149,12 @@ impl LocalFederation {
         let mut nodes = BTreeMap::new();
         for spec in specs {
             let mut vars = env.remove(spec.id).unwrap_or_default();
+            vars.extend(
+                extra
+                    .iter()
+                    .filter(|(org, _, _)| *org == spec.id)
+                    .map(|(_, name, value)| ((*name).to_owned(), (*value).to_owned())),
+            );
             vars.push((
                 "TOCSIN_FEDERATION_DIRECTORY".to_owned(),
                 directory_path.display().to_string(),

@@ -21,9 +21,12 @@ use tonic::Streaming;
 const CONVERGENCE: Duration = Duration::from_secs(30);
 
 async fn token(node: &TestNode, user: &str, role: &str) -> String {
-    let (status, body) = dev_issuer_token(node.dev_issuer().unwrap(), &json!({"user": user, "roles": [role]}))
-        .await
-        .unwrap();
+    let (status, body) = dev_issuer_token(
+        node.dev_issuer().unwrap(),
+        &json!({"user": user, "roles": [role]}),
+    )
+    .await
+    .unwrap();
     assert_eq!(status, 200, "{body}");
     body["id_token"].as_str().unwrap().to_owned()
 }
@@ -47,12 +50,18 @@ async fn publish(node: &TestNode) -> String {
     for step in [true, false] {
         if step {
             analyst
-                .submit_assessment(pb::SubmitAssessmentRequest { id: id.clone(), version: 1 })
+                .submit_assessment(pb::SubmitAssessmentRequest {
+                    id: id.clone(),
+                    version: 1,
+                })
                 .await
                 .unwrap();
         } else {
             reviewer
-                .publish_assessment(pb::PublishAssessmentRequest { id: id.clone(), version: 1 })
+                .publish_assessment(pb::PublishAssessmentRequest {
+                    id: id.clone(),
+                    version: 1,
+                })
                 .await
                 .unwrap();
         }
@@ -143,7 +152,9 @@ async fn a_warning_reaches_its_addressee_and_the_response_flows_back() {
     // A focal point may not raise; a bad level is refused, naming the field.
     let mut focal = warnings(ecowas, "fp", "focal_point").await;
     let denied = focal
-        .raise_warning(pb::RaiseWarningRequest { content: Some(warning_content(&assessment)) })
+        .raise_warning(pb::RaiseWarningRequest {
+            content: Some(warning_content(&assessment)),
+        })
         .await
         .unwrap_err();
     assert_eq!(denied.code(), tonic::Code::PermissionDenied);
@@ -154,15 +165,28 @@ async fn a_warning_reaches_its_addressee_and_the_response_flows_back() {
         .await
         .unwrap_err();
     assert_eq!(refused.code(), tonic::Code::InvalidArgument);
-    assert!(refused.message().contains("content.level"), "{}", refused.message());
+    assert!(
+        refused.message().contains("content.level"),
+        "{}",
+        refused.message()
+    );
 
     let draft = analyst
-        .raise_warning(pb::RaiseWarningRequest { content: Some(warning_content(&assessment)) })
+        .raise_warning(pb::RaiseWarningRequest {
+            content: Some(warning_content(&assessment)),
+        })
         .await
         .unwrap()
         .into_inner();
-    assert_eq!((draft.status.as_str(), draft.sender.as_str()), ("draft", "ecowas"));
-    assert_eq!(draft.content.as_ref().unwrap().risk_factors, vec![1], "factor 1 is rated high");
+    assert_eq!(
+        (draft.status.as_str(), draft.sender.as_str()),
+        ("draft", "ecowas")
+    );
+    assert_eq!(
+        draft.content.as_ref().unwrap().risk_factors,
+        vec![1],
+        "factor 1 is rated high"
+    );
     let issued = reviewer
         .issue_warning(pb::IssueWarningRequest { id: draft.id.clone() })
         .await
@@ -170,16 +194,27 @@ async fn a_warning_reaches_its_addressee_and_the_response_flows_back() {
         .into_inner();
     assert_eq!(issued.status, "issued");
     assert!(issued.acknowledge_by.is_some() && issued.decide_by.is_some());
-    assert_eq!(next(&mut sent_events, "issued").await.warning.unwrap().id, draft.id);
+    assert_eq!(
+        next(&mut sent_events, "issued").await.warning.unwrap().id,
+        draft.id
+    );
 
     // The AU's node receives it, and ECOWAS learns it was delivered.
     let received = next(&mut au_events, "received").await.warning.unwrap();
-    assert_eq!((received.sender.as_str(), received.id.as_str()), ("ecowas", draft.id.as_str()));
+    assert_eq!(
+        (received.sender.as_str(), received.id.as_str()),
+        ("ecowas", draft.id.as_str())
+    );
     assert!(received.received);
     next(&mut sent_events, "delivered").await;
 
     // The AU answers: acknowledges, decides, acts.
-    let name = || Some(pb::WarningName { sender: "ecowas".into(), id: draft.id.clone() });
+    let name = || {
+        Some(pb::WarningName {
+            sender: "ecowas".into(),
+            id: draft.id.clone(),
+        })
+    };
     let mut au_decider = warnings(au, "dm", "decision_maker").await;
     au_decider
         .acknowledge_warning(pb::AcknowledgeWarningRequest {
@@ -220,14 +255,24 @@ async fn a_warning_reaches_its_addressee_and_the_response_flows_back() {
 
     // ECOWAS sees the whole story, in order, and measures it.
     let detail = reviewer
-        .get_warning(pb::WarningName { sender: String::new(), id: draft.id.clone() })
+        .get_warning(pb::WarningName {
+            sender: String::new(),
+            id: draft.id.clone(),
+        })
         .await
         .unwrap()
         .into_inner();
     let events: Vec<&str> = detail.timeline.iter().map(|e| e.event.as_str()).collect();
     assert_eq!(
         events,
-        ["raised", "issued", "delivered", "acknowledged", "decided", "action_recorded"]
+        [
+            "raised",
+            "issued",
+            "delivered",
+            "acknowledged",
+            "decided",
+            "action_recorded"
+        ]
     );
     let acknowledged = &detail.timeline[3];
     assert_eq!(acknowledged.who, "decision_maker at au");
@@ -239,23 +284,37 @@ async fn a_warning_reaches_its_addressee_and_the_response_flows_back() {
         .unwrap()
         .into_inner();
     let au_row = report.by_organisation.iter().find(|r| r.key == "au").unwrap();
-    for measured in [&au_row.to_delivery, &au_row.to_acknowledgement, &au_row.to_decision, &au_row.to_first_action] {
+    for measured in [
+        &au_row.to_delivery,
+        &au_row.to_acknowledgement,
+        &au_row.to_decision,
+        &au_row.to_first_action,
+    ] {
         assert_eq!(measured.as_ref().unwrap().count, 1, "{au_row:?}");
     }
 
     // Closing needs a decision, and is the sender's to do; it reaches the AU.
     let closed = reviewer
-        .close_warning(pb::CloseWarningRequest { id: draft.id.clone(), decision_id: decision.clone() })
+        .close_warning(pb::CloseWarningRequest {
+            id: draft.id.clone(),
+            decision_id: decision.clone(),
+        })
         .await
         .unwrap()
         .into_inner();
     assert_eq!(closed.warning.unwrap().status, "closed");
-    assert_eq!(next(&mut au_events, "closed").await.warning.unwrap().status, "closed");
+    assert_eq!(
+        next(&mut au_events, "closed").await.warning.unwrap().status,
+        "closed"
+    );
 
     // A watcher resumes after the last event it saw, missing nothing.
     let resumed_from = next_cursor(&mut au_watch, &[]).await;
     let again = next_cursor(&mut au_watch, &resumed_from.0).await;
-    assert!(again.1 > resumed_from.1, "resuming moves forward: {again:?} after {resumed_from:?}");
+    assert!(
+        again.1 > resumed_from.1,
+        "resuming moves forward: {again:?} after {resumed_from:?}"
+    );
 
     // The CAP form is there for an issued warning.
     let cap = reviewer
@@ -264,13 +323,19 @@ async fn a_warning_reaches_its_addressee_and_the_response_flows_back() {
         .unwrap()
         .into_inner()
         .xml;
-    assert!(cap.contains(&format!("<identifier>{}</identifier>", draft.id)), "{cap}");
+    assert!(
+        cap.contains(&format!("<identifier>{}</identifier>", draft.id)),
+        "{cap}"
+    );
 }
 
 /// The first event after `cursor` and its sequence number.
 async fn next_cursor(client: &mut WarningClient, cursor: &[u8]) -> (Vec<u8>, u64) {
     let mut stream = client
-        .watch_warnings(pb::WatchWarningsRequest { cursor: cursor.to_vec(), subscription_id: String::new() })
+        .watch_warnings(pb::WatchWarningsRequest {
+            cursor: cursor.to_vec(),
+            subscription_id: String::new(),
+        })
         .await
         .unwrap()
         .into_inner();

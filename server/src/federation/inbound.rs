@@ -14,6 +14,7 @@ use crate::federation::outbound::peer;
 use crate::federation::relay::check_delivery;
 use crate::federation::state::FederationState;
 use crate::federation::warning_view::{policy_level, shared_situation};
+use crate::model::shared_warning::ResponseKind;
 use crate::model::statement::{Statement, StatementBody};
 use crate::model::verified::Verified;
 use crate::policy::sharing::StatementFacts;
@@ -164,7 +165,7 @@ fn retraction_forward_to(
 
 /// The peers this node may relay `statement` to: within its audience and
 /// hop limit, never back to its origin or sender, TLP permitting, and as this
-/// node's sharing policy allows `relay`.
+/// node's sharing policy allows `relay` — or to those it is owed to.
 fn forward_to(
     state: &FederationState,
     statement: &Statement,
@@ -181,10 +182,32 @@ fn forward_to(
         .recipients
         .iter()
         .filter(|p| *p != &state.org && *p != &statement.origin && p.as_str() != from)
-        .filter(|p| peer(&state.directory, p).is_some_and(|peer| sharing.policy.decide(&peer, &facts).relay))
+        .filter(|p| {
+            owed_to(statement).contains(p.as_str())
+                || peer(&state.directory, p).is_some_and(|peer| sharing.policy.decide(&peer, &facts).relay)
+        })
         .cloned()
         .collect();
     (!recipients.is_empty()).then_some(recipients)
+}
+
+/// Those a statement is owed to, whom a relay forwards it to (TLP and hop
+/// limit permitting) whatever its relay policy says: a warning's
+/// addressees, the organisation an escalation goes to, and the sender of
+/// the warning a response answers — so that warnings reach who must decide
+/// and the answers find their way back.
+fn owed_to(statement: &Statement) -> BTreeSet<&str> {
+    match &statement.body {
+        StatementBody::Warning(warning) => warning.addressed().collect(),
+        StatementBody::Response(response) => {
+            let mut owed = BTreeSet::from([response.warning_sender.as_str()]);
+            if let ResponseKind::Escalation(escalation) = &response.kind {
+                owed.insert(escalation.to.as_str());
+            }
+            owed
+        }
+        StatementBody::AssessmentSummary(_) | StatementBody::Retraction(_) => BTreeSet::new(),
+    }
 }
 
 /// What the sharing policy sees of a statement this node received.

@@ -12,7 +12,7 @@ use tocsin_proto::v1 as pb;
 use crate::federation::envelope::open_bytes;
 use crate::federation::state::FederationState;
 use crate::model::statement::{SharedAssessment, SharedSituation, StatementBody};
-use crate::store::StoreError;
+use crate::store::{InboxEntry, StoreError};
 
 /// One organisation's latest shared summary of one of its assessments.
 #[derive(Debug, Clone, PartialEq)]
@@ -76,13 +76,7 @@ pub fn received_summaries(state: &FederationState) -> Result<Vec<ReceivedSummary
             continue;
         }
         let mut path = vec![statement.origin.clone()];
-        for relay in &entry.relays {
-            if let Ok(attestation) = pb::RelayAttestation::decode(relay.as_slice())
-                && let Ok(claim) = pb::RelayClaim::decode(attestation.claim.as_slice())
-            {
-                path.push(claim.relay);
-            }
-        }
+        path.extend(relays_of(&entry));
         path.push(state.org.clone());
         let candidate = ReceivedSummary {
             origin: statement.origin.clone(),
@@ -109,4 +103,20 @@ pub fn received_summaries(state: &FederationState) -> Result<Vec<ReceivedSummary
     }
     latest.retain(|key, held| withdrawn.get(key).is_none_or(|v| held.summary.version > *v));
     Ok(latest.into_values().collect())
+}
+
+/// The organisations that relayed a received statement, in order (empty
+/// when it came straight from its origin). The attestations were verified
+/// when it arrived.
+pub fn relays_of(entry: &InboxEntry) -> Vec<String> {
+    entry
+        .relays
+        .iter()
+        .filter_map(|relay| {
+            let attestation = pb::RelayAttestation::decode(relay.as_slice()).ok()?;
+            pb::RelayClaim::decode(attestation.claim.as_slice())
+                .ok()
+                .map(|claim| claim.relay)
+        })
+        .collect()
 }

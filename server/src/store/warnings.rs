@@ -30,6 +30,10 @@ pub struct StoredWarning {
     pub responses: Responses,
     /// True when it came from another organisation's node.
     pub received: bool,
+    /// The organisations that relayed it here (a received warning); the
+    /// responses of this node go back through them.
+    #[serde(default)]
+    pub via: Vec<String>,
 }
 
 impl StoredWarning {

@@ -185,6 +185,7 @@ impl Warnings {
                 warning: warning.clone(),
                 responses: Default::default(),
                 received: false,
+                via: Vec::new(),
             }],
             marks: vec![mark],
             ..WarningChange::default()
@@ -231,6 +232,7 @@ impl Warnings {
                 warning: draft.clone(),
                 responses: Default::default(),
                 received: false,
+                via: Vec::new(),
             }],
             ..WarningChange::default()
         })

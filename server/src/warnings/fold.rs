@@ -12,6 +12,7 @@ use tokio::sync::watch;
 use super::statements::{is_warning_statement, response_entry};
 use super::{Warnings, WarningsError};
 use crate::federation::envelope::open_bytes;
+use crate::federation::received::relays_of;
 use crate::federation::state::FederationState;
 use crate::model::caller::Role;
 use crate::model::shared_warning::{ResponseKind, SharedAction, WarningResponse};
@@ -85,7 +86,7 @@ impl Warnings {
                     return Ok(Some(change));
                 }
                 let warning = shared.to_warning(&origin, statement.tlp);
-                self.receive(state, &mut change, warning, entry.received_at)?;
+                self.receive(state, &mut change, warning, entry)?;
             }
             StatementBody::Response(response) => {
                 let stored = self
@@ -97,7 +98,7 @@ impl Warnings {
                         if e.to == self.org && origin == response.warning_sender =>
                     {
                         let warning = e.warning.to_warning(&origin, statement.tlp);
-                        self.receive(state, &mut change, warning, entry.received_at)?;
+                        self.receive(state, &mut change, warning, entry)?;
                         match change.put.pop() {
                             Some(stored) => stored,
                             None => return Ok(Some(change)),
@@ -119,8 +120,9 @@ impl Warnings {
         state: &FederationState,
         change: &mut WarningChange,
         warning: crate::model::warning::Warning,
-        at: DateTime<Utc>,
+        entry: &InboxEntry,
     ) -> Result<(), WarningsError> {
+        let at = entry.received_at;
         for reference in &warning.references {
             let Some(mut earlier) = self.store.warning(&reference.sender, &reference.identifier)? else {
                 continue;
@@ -148,6 +150,7 @@ impl Warnings {
             warning,
             responses: Default::default(),
             received: true,
+            via: relays_of(entry),
         };
         let addressed = stored.warning.content.addressee(&self.org).is_some();
         stored.responses.deliveries.push(Delivery {
@@ -186,7 +189,7 @@ impl Warnings {
             &stored.warning,
             receipt,
             "receipt",
-            &[],
+            &stored.via,
             Utc::now(),
         ));
     }

@@ -174,3 +174,6 @@ impl Warnings {
         }
     }
 }
+
+#[cfg(test)]
+mod tests;

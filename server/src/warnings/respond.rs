@@ -281,15 +281,13 @@ impl Warnings {
             ..WarningChange::default()
         };
         if let Some(state) = &self.federation {
-            let also: Vec<String> = match kind {
-                ResponseKind::Closure { .. } => warning
-                    .content
-                    .addressees
-                    .iter()
-                    .map(|a| a.organisation.clone())
-                    .collect(),
-                _ => Vec::new(),
-            };
+            // Back through the relays the warning came by; a closure also
+            // to everyone it was addressed or escalated to.
+            let mut also = stored.via.clone();
+            if let ResponseKind::Closure { .. } = kind {
+                also.extend(warning.content.addressees.iter().map(|a| a.organisation.clone()));
+                also.extend(stored.responses.escalations.iter().map(|e| e.to.clone()));
+            }
             let response = WarningResponse {
                 warning_sender: warning.sender.clone(),
                 warning_id: warning.id.clone(),
