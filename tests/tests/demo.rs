@@ -102,10 +102,27 @@ async fn the_demo_shows_a_summary_travelling_to_un_hq_and_restarts_on_its_files(
         "{printed}"
     );
     assert!(demo_dir.join("directory.toml").exists() && demo_dir.join("un-hq/node.toml").exists());
+    // XAA's warning reaches both addressees, UN HQ through two relays, and
+    // their nodes' receipts come back.
+    assert!(printed.contains("XAA's warning "), "{printed}");
+    for org in ["ecowas", "un-hq"] {
+        let line = printed
+            .lines()
+            .find(|l| l.trim_start().starts_with(&format!("to {org} ")));
+        assert!(
+            line.is_some_and(|l| l.contains("delivered after") && l.ends_with(" ms")),
+            "no delivery to {org}:\n{printed}"
+        );
+    }
 
     // Again, on the same files and data: nothing is regenerated.
     let key = std::fs::read(demo_dir.join("xaa/signing.pem")).unwrap();
     let printed = run_demo(&demo_dir, base).await;
     assert!(printed.contains("xaa → ecowas → au → un-hq"), "{printed}");
+    assert_eq!(
+        printed.matches("XAA's warning ").count(),
+        1,
+        "one warning, not a new one each run"
+    );
     assert_eq!(std::fs::read(demo_dir.join("xaa/signing.pem")).unwrap(), key);
 }

@@ -6,6 +6,7 @@
 
 mod report;
 mod setup;
+mod warning;
 
 use anyhow::{Context, Result};
 use std::path::Path;
@@ -40,6 +41,17 @@ pub async fn run(
         Err(_) => println!("\nthe sample summary has not reached UN headquarters yet; see the nodes' logs"),
     }
     report::travel(dir, &nodes)?;
+    let xaa = nodes.first().map(|(_, n)| n).context("no node")?;
+    let issued = warning::issue(xaa).await?;
+    match tokio::time::timeout(
+        TRAVEL_TIMEOUT,
+        warning::wait_for_receipts(xaa, &issued.warning.id),
+    )
+    .await
+    {
+        Ok(result) => warning::report(&result?),
+        Err(_) => warning::report(&xaa.store().warning("xaa", &issued.warning.id)?.unwrap_or(issued)),
+    }
     println!("\nThe nodes stay up for the CLI; Ctrl-C stops them.");
     shutdown.await?;
     for (_, node) in nodes {

@@ -193,14 +193,18 @@ fn forward_to(
 
 /// Those a statement is owed to, whom a relay forwards it to (TLP and hop
 /// limit permitting) whatever its relay policy says: a warning's
-/// addressees, the organisation an escalation goes to, and the sender of
-/// the warning a response answers — so that warnings reach who must decide
-/// and the answers find their way back.
+/// addressees, and every recipient of a response to a warning (its sender,
+/// the relays the warning came through, the organisation an escalation goes
+/// to) — so that warnings reach who must decide and the answers find their
+/// way back along the path the warning took.
 fn owed_to(statement: &Statement) -> BTreeSet<&str> {
     match &statement.body {
         StatementBody::Warning(warning) => warning.addressed().collect(),
+        // The responder named them: the warning's sender, the relays the
+        // warning came through (the way back), and those its policy allows.
         StatementBody::Response(response) => {
-            let mut owed = BTreeSet::from([response.warning_sender.as_str()]);
+            let mut owed: BTreeSet<&str> = statement.audience.recipients.iter().map(String::as_str).collect();
+            owed.insert(response.warning_sender.as_str());
             if let ResponseKind::Escalation(escalation) = &response.kind {
                 owed.insert(escalation.to.as_str());
             }

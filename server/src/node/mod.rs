@@ -112,6 +112,11 @@ impl RunningNode {
         }
     }
 
+    /// The node's warnings, for in-process tools such as the demonstration.
+    pub fn warnings(&self) -> &crate::warnings::Warnings {
+        &self.warning_side.warnings
+    }
+
     /// Changes whenever the node stores a statement from a peer.
     pub fn inbox_changes(&self) -> Option<tokio::sync::watch::Receiver<u64>> {
         self.federating.as_ref().map(|f| f.state.inbox_changes())
