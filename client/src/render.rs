@@ -6,6 +6,7 @@ use crate::table::{Table, fields, wrap};
 use crate::view::{AssessmentView, SummaryView, WhoAmIView};
 
 mod situation;
+pub mod warning;
 
 pub use situation::{situation, situations};
 

@@ -8,6 +8,7 @@ pub mod cli;
 pub mod config;
 pub mod demo;
 pub mod federation;
+pub mod feed;
 pub mod model;
 pub mod node;
 pub mod policy;

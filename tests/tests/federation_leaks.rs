@@ -198,7 +198,7 @@ fn check(
         .iter()
         .map(|v| match &v.statement.body {
             StatementBody::AssessmentSummary(s) => s.disclosed.clone(),
-            StatementBody::Retraction(_) => BTreeSet::new(),
+            _ => BTreeSet::new(),
         })
         .collect();
     prop_assert_eq!(

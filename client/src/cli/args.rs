@@ -6,6 +6,9 @@ use std::path::PathBuf;
 use super::admin_args::{
     FEDERATION_HELP, FederationCommand, PKI_HELP, POLICY_HELP, PkiCommand, PolicyCommand,
 };
+use super::audit::{AUDIT_HELP, AuditCommand};
+use super::subscriptions::{SUBSCRIBE_HELP, SubscribeArgs, WEBHOOKS_HELP, WebhooksCommand};
+use super::warning::{REPORT_HELP, WARNING_HELP, WATCH_HELP, WarningCommand, WatchArgs};
 use crate::document::{AssessmentStatus, OverallRisk};
 use crate::fingerprint::Fingerprint;
 use crate::node_url::{DEFAULT_NODE, NodeUrl};
@@ -143,6 +146,32 @@ pub enum Command {
     /// The node's federation quarantine and refused deliveries (admins, auditors)
     #[command(subcommand, after_help = FEDERATION_HELP)]
     Federation(FederationCommand),
+    /// Raise, issue and answer warnings: acknowledge, decide, record actions; timelines and CAP
+    #[command(subcommand, after_help = WARNING_HELP)]
+    Warning(WarningCommand),
+    /// Follow warning events on the node as they happen, resuming where the last watch stopped
+    #[command(after_help = WATCH_HELP)]
+    Watch(WatchArgs),
+    /// How long delivery, acknowledgement, decision and action took; what is overdue
+    #[command(after_help = REPORT_HELP)]
+    Report,
+    /// Query and verify the node's tamper-evident audit trail (auditors, admins)
+    #[command(subcommand, after_help = AUDIT_HELP)]
+    Audit(AuditCommand),
+    /// Follow warnings that match filters; admins may have them POSTed to a webhook
+    #[command(after_help = SUBSCRIBE_HELP)]
+    Subscribe(SubscribeArgs),
+    /// List your subscriptions (admins: everyone's)
+    #[command(after_help = SUBSCRIBE_HELP)]
+    Subscriptions,
+    /// Delete a subscription
+    Unsubscribe {
+        /// The subscription's ID, as `tocsin subscriptions` shows it
+        id: String,
+    },
+    /// Webhook deliveries that failed for good, and replaying them (admins)
+    #[command(subcommand, after_help = WEBHOOKS_HELP)]
+    Webhooks(WebhooksCommand),
 }
 
 #[derive(Debug, Args)]

@@ -68,6 +68,8 @@ pub enum CliError {
         failed: usize,
         checked: usize,
     },
+    #[error("audit chain broken at entry {seq} ({kind}): {message}")]
+    AuditBroken { seq: u64, kind: String, message: String },
 }
 
 /// The node's message; its code's name when it sent none.
@@ -117,7 +119,7 @@ impl CliError {
                 | PkiError::Certificate { .. }
                 | PkiError::NotPem(_) => exit::FAILURE,
             },
-            CliError::PolicyCheck { .. } => exit::INVALID,
+            CliError::PolicyCheck { .. } | CliError::AuditBroken { .. } => exit::INVALID,
             CliError::Node(status) => match status.code() {
                 Code::Unauthenticated => exit::UNAUTHENTICATED,
                 Code::PermissionDenied => exit::PERMISSION_DENIED,
@@ -266,6 +268,14 @@ mod tests {
                     dir: "policies".into(),
                     failed: 1,
                     checked: 2,
+                },
+                exit::INVALID,
+            ),
+            (
+                CliError::AuditBroken {
+                    seq: 3,
+                    kind: "edited".into(),
+                    message: "entry 3 does not match its hash".into(),
                 },
                 exit::INVALID,
             ),

@@ -4,6 +4,7 @@
 mod admin_args;
 mod args;
 mod assessment;
+mod audit;
 mod auth;
 mod error;
 mod federation;
@@ -11,13 +12,21 @@ mod pki;
 mod policy;
 mod session;
 mod situation;
+mod subscriptions;
+mod warning;
 
 pub use admin_args::{ExplainArgs, FederationCommand, IssueArgs, PkiCommand, PolicyCommand};
 pub use args::{
     AssessmentCommand, Cli, Command, ListArgs, LoginArgs, ShowArgs, SituationCommand, SituationFilter,
     VersionArgs, WithdrawArgs,
 };
+pub use audit::{AuditCommand, AuditListArgs};
 pub use error::{CliError, exit};
+pub use subscriptions::{SubscribeArgs, WebhooksCommand};
+pub use warning::{
+    AckArgs, AckChoice, ActionAddArgs, ActionCommand, ActionStatusChoice, ActionUpdateArgs, DecideArgs,
+    DecisionChoice, NoteArgs, WarningCommand, WarningListArgs, WarningRef, WatchArgs,
+};
 
 use clap::Parser;
 use std::process::ExitCode;
@@ -69,6 +78,14 @@ pub async fn run(cli: Cli) -> Result<(), CliError> {
         Command::Show(args) => assessment::show(&session, args).await,
         Command::Peers => federation::peers(&session).await,
         Command::Federation(command) => federation::run(&session, command).await,
+        Command::Warning(command) => warning::run(&session, command).await,
+        Command::Watch(args) => warning::watch(&session, args).await,
+        Command::Report => warning::report(&session).await,
+        Command::Audit(command) => audit::run(&session, command).await,
+        Command::Subscribe(args) => subscriptions::subscribe(&session, args).await,
+        Command::Subscriptions => subscriptions::list(&session).await,
+        Command::Unsubscribe { id } => subscriptions::unsubscribe(&session, id).await,
+        Command::Webhooks(command) => subscriptions::webhooks(&session, command).await,
         Command::Policy(PolicyCommand::Explain(args)) => policy::explain(&session, args).await,
         Command::Policy(PolicyCommand::Reload) => policy::reload(&session).await,
         Command::Pki(_) | Command::Policy(PolicyCommand::Check { .. }) => Ok(()),

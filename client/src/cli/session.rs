@@ -5,11 +5,12 @@ use chrono::Utc;
 use serde::Serialize;
 use std::io::{self, Write};
 use std::path::PathBuf;
+use tonic::transport::Channel;
 
 use super::args::Cli;
 use super::error::CliError;
 use crate::config_dir::ConfigDir;
-use crate::connect::{NodeClient, authorised, connect, untrusted};
+use crate::connect::{NodeClient, WarningClient, authorised, authorised_warnings, connect, untrusted};
 use crate::credentials::CredentialStore;
 use crate::fingerprint::Fingerprint;
 use crate::known_nodes::KnownNodes;
@@ -64,6 +65,18 @@ impl Session {
     /// connection when there is no usable token, and never connecting to a
     /// node whose certificate is not trusted.
     pub(super) async fn client(&self) -> Result<NodeClient, CliError> {
+        let (channel, token) = self.channel().await?;
+        Ok(authorised(channel, &token)?)
+    }
+
+    /// A `WarningService` client, on the same terms as [`Session::client`].
+    pub(super) async fn warnings(&self) -> Result<WarningClient, CliError> {
+        let (channel, token) = self.channel().await?;
+        Ok(authorised_warnings(channel, &token)?)
+    }
+
+    /// A channel to a trusted node and the caller's token.
+    pub(super) async fn channel(&self) -> Result<(Channel, String), CliError> {
         let token = match &self.token {
             Some(token) => token.trim().to_owned(),
             None => self.credentials().usable(&self.node, Utc::now())?.id_token,
@@ -71,8 +84,7 @@ impl Session {
         let Some(trust) = self.trust()? else {
             return Err(untrusted(&self.node).await.into());
         };
-        let channel = connect(&self.node, &trust).await?;
-        Ok(authorised(channel, &token)?)
+        Ok((connect(&self.node, &trust).await?, token))
     }
 
     /// Prints `view` as JSON with `--json`, else `human(view)`.

@@ -5,6 +5,7 @@
 
 mod convert;
 mod enums;
+pub mod warning;
 
 pub use enums::{AssessmentStatus, Confidence, Crime, FactorLevel, OverallRisk, Tlp, Trend, UnknownValue};
 

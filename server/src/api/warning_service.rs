@@ -16,6 +16,7 @@ use crate::model::ValidationError;
 use crate::model::warning::measures;
 use crate::model::warning::{AckKind, Responses, Warning};
 use crate::policy::Action;
+use crate::warnings::subscriptions::Subscriptions;
 use crate::warnings::{NewAction, WarningFilter, Warnings, WarningsError};
 
 /// Events sent per read of the feed while replaying.
@@ -25,13 +26,18 @@ const BATCH: usize = 256;
 #[derive(Debug, Clone)]
 pub struct WarningApi {
     warnings: Warnings,
+    subscriptions: Subscriptions,
     /// Turns true when the node stops: open streams end.
     stopping: watch::Receiver<bool>,
 }
 
 impl WarningApi {
-    pub fn new(warnings: Warnings, stopping: watch::Receiver<bool>) -> Self {
-        Self { warnings, stopping }
+    pub fn new(warnings: Warnings, subscriptions: Subscriptions, stopping: watch::Receiver<bool>) -> Self {
+        Self {
+            warnings,
+            subscriptions,
+            stopping,
+        }
     }
 }
 
@@ -361,11 +367,25 @@ impl WarningService for WarningApi {
                 .map(u64::from_be_bytes)
                 .map_err(|_| invalid(ValidationError::new("cursor", "not a cursor this node gave")))?,
         };
-        if !r.subscription_id.is_empty() {
-            return Err(Status::unimplemented(
-                "watching through a subscription's filters is not available on this node yet; watch all warnings",
-            ));
-        }
+        // Only warnings matching one of the caller's subscriptions, if asked.
+        let filter = if r.subscription_id.is_empty() {
+            None
+        } else {
+            let own = self
+                .subscriptions
+                .list(&caller, false)
+                .map_err(|e| Status::internal(e.to_string()))?
+                .into_iter()
+                .find(|s| s.id == r.subscription_id)
+                .ok_or_else(|| {
+                    Status::not_found(format!(
+                        "subscription `{}` not found among yours",
+                        r.subscription_id
+                    ))
+                })?;
+            Some(own.filters)
+        };
+        let reference = self.warnings.reference();
         let (tx, rx) = mpsc::channel(BATCH);
         let warnings = self.warnings.clone();
         let mut changes = warnings.event_changes();
@@ -401,6 +421,16 @@ impl WarningService for WarningApi {
                 for e in events {
                     after = e.seq;
                     let stored = warnings.store_warning(&e.sender, &e.warning_id);
+                    let wanted = match (&filter, &stored) {
+                        (None, _) => true,
+                        (Some(filters), Some(s)) => {
+                            s.warning.issued.is_some() && filters.matches(&s.warning, &reference)
+                        }
+                        (Some(_), None) => false,
+                    };
+                    if !wanted {
+                        continue;
+                    }
                     if tx.send(Ok(event(&e, stored.as_ref()))).await.is_err() {
                         return;
                     }

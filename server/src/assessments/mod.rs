@@ -15,6 +15,7 @@ use crate::model::ValidationError;
 use crate::model::assessment::{
     Assessment, AssessmentContent, AssessmentStatus, LifecycleError, OverallRisk,
 };
+use crate::model::audit::{AuditEvent, AuditKind, version_subject};
 use crate::model::caller::Caller;
 use crate::model::reference::ReferenceData;
 use crate::policy::{AccessPolicy, Action, Resource};
@@ -115,6 +116,7 @@ impl Assessments {
         let id = uuid::Uuid::now_v7().to_string();
         let draft = Assessment::new_draft(id, content, &self.organisation, &caller.subject, Utc::now());
         self.store.insert_assessment(&draft).await?;
+        self.record(caller, AuditKind::AssessmentCreated, &draft).await?;
         Ok(self.view(caller, draft))
     }
 
@@ -130,6 +132,8 @@ impl Assessments {
         self.validate(&content)?;
         let revised = latest.revise(base_version, content, &caller.subject, Utc::now())?;
         self.store.update_assessment(&revised, latest.version).await?;
+        self.record(caller, AuditKind::AssessmentRevised, &revised)
+            .await?;
         Ok(self.view(caller, revised))
     }
 
@@ -143,6 +147,8 @@ impl Assessments {
         self.authorize_assessment(caller, Action::SubmitAssessment, &latest)?;
         let submitted = latest.submit(Utc::now())?;
         self.store.update_assessment(&submitted, latest.version).await?;
+        self.record(caller, AuditKind::AssessmentSubmitted, &submitted)
+            .await?;
         Ok(self.view(caller, submitted))
     }
 
@@ -166,6 +172,8 @@ impl Assessments {
         };
         self.store
             .publish_assessment(&published, superseded.as_ref())
+            .await?;
+        self.record(caller, AuditKind::AssessmentPublished, &published)
             .await?;
         self.published.notify_one();
         self.proposals.notify_one();
@@ -249,6 +257,32 @@ impl Assessments {
 
     pub fn reference(&self) -> &ReferenceData {
         &self.reference
+    }
+
+    /// The node's store (the audit service reads the trail from it).
+    pub fn store(&self) -> &Store {
+        &self.store
+    }
+
+    /// The organisation whose node this is.
+    pub fn organisation(&self) -> &str {
+        &self.organisation
+    }
+
+    /// Records `kind` for `assessment` in the audit trail, after the write
+    /// it describes; a failure fails the operation (the caller sees an
+    /// error), so no user action goes unrecorded.
+    async fn record(
+        &self,
+        caller: &Caller,
+        kind: AuditKind,
+        assessment: &Assessment,
+    ) -> Result<(), StoreError> {
+        let subject = version_subject(&assessment.id, assessment.version);
+        let event = AuditEvent::new(kind, &caller.subject, &caller.organisation)
+            .subject(subject)
+            .detail(format!("status {}", assessment.status));
+        self.store.append_audit(event).await.map(|_| ())
     }
 
     fn validate(&self, content: &AssessmentContent) -> Result<(), ServiceError> {

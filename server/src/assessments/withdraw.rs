@@ -6,6 +6,7 @@ use chrono::Utc;
 
 use crate::assessments::{AssessmentView, Assessments, ServiceError};
 use crate::model::assessment::{LifecycleError, check_withdrawal_reason};
+use crate::model::audit::AuditKind;
 use crate::model::caller::Caller;
 use crate::policy::Action;
 
@@ -44,6 +45,8 @@ impl Assessments {
             .into());
         }
         self.store.update_assessment(&withdrawn, latest.version).await?;
+        self.record(caller, AuditKind::AssessmentWithdrawn, &withdrawn)
+            .await?;
         Ok(self.view(caller, withdrawn))
     }
 }

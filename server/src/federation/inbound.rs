@@ -14,6 +14,7 @@ use crate::federation::outbound::peer;
 use crate::federation::relay::check_delivery;
 use crate::federation::state::FederationState;
 use crate::federation::warning_view::{policy_level, shared_situation};
+use crate::model::audit::{AuditEvent, AuditKind};
 use crate::model::shared_warning::ResponseKind;
 use crate::model::statement::{Statement, StatementBody};
 use crate::model::verified::Verified;
@@ -55,6 +56,7 @@ pub async fn receive(
             if applied == Applied::Stored {
                 state.inbox_grew();
             }
+            audit_received(state, from, statement, applied).await;
             match applied {
                 Applied::Stored if forward.is_some() => state.outbox_grew(),
                 Applied::Quarantined => tracing::warn!(
@@ -76,9 +78,24 @@ pub async fn receive(
             };
             state.store.record_refusal(&refusal).await?;
             state.store.apply_inbound(from, &cursor, None, None).await?;
+            let refused = AuditEvent::peer(AuditKind::DeliveryRefused, from).detail(&reason);
+            state.store.audit(refused).await;
             Ok(Received::Refused(reason))
         }
     }
+}
+
+/// Records a stored or quarantined statement from `from` (duplicates are
+/// not news). Failures are logged; receiving goes on.
+async fn audit_received(state: &FederationState, from: &str, statement: &Statement, applied: Applied) {
+    let what = match applied {
+        Applied::Stored => "stored",
+        Applied::Quarantined => "quarantined: same id with different content",
+        Applied::Duplicate => return,
+    };
+    let detail = format!("{} from `{}`, {what}", statement.body.kind(), statement.origin);
+    let event = AuditEvent::peer(AuditKind::StatementReceived, from).subject(&statement.id);
+    state.store.audit(event.detail(detail)).await;
 }
 
 /// A delivery that passed every check, ready to store.

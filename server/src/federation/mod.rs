@@ -23,9 +23,9 @@ pub mod sharing_files;
 pub mod situations;
 pub mod state;
 pub mod subscriber;
+pub mod warning_view;
 mod wire;
 mod wire_warning;
-pub mod warning_view;
 pub mod withdraw;
 
 #[cfg(test)]

@@ -13,7 +13,8 @@ use crate::federation::envelope::seal;
 use crate::federation::outbound::{Origin, project, projection_key};
 use crate::federation::retract::withdrawn_mark;
 use crate::federation::state::FederationState;
-use crate::model::assessment::AssessmentStatus;
+use crate::model::assessment::{Assessment, AssessmentStatus};
+use crate::model::audit::{AuditEvent, AuditKind, version_subject};
 use crate::store::{OutboxEntry, StoreError};
 
 /// Projects on start and after every signal, until `shutdown` turns true.
@@ -74,10 +75,37 @@ pub async fn project_pending(state: &FederationState) -> Result<usize, StoreErro
             })
             .collect();
         state.store.append_outbox(&entries, &[mark]).await?;
+        audit_projection(state, &assessment, &entries, sharing.epoch).await;
         added += entries.len();
     }
     if added > 0 {
         state.outbox_grew();
     }
     Ok(added)
+}
+
+/// Records what a projection shared (one `statement_shared` per outbox
+/// entry, naming its recipients) or that it shared nothing
+/// (`statement_withheld`). Failures are logged; sharing goes on.
+async fn audit_projection(
+    state: &FederationState,
+    assessment: &Assessment,
+    entries: &[OutboxEntry],
+    epoch: u64,
+) {
+    let version = version_subject(&assessment.id, assessment.version);
+    if entries.is_empty() {
+        let detail = format!("{version} shared with nobody under policy epoch {epoch}");
+        let event = AuditEvent::new(AuditKind::StatementWithheld, "node", &state.org);
+        state.store.audit(event.subject(&version).detail(detail)).await;
+    }
+    for entry in entries {
+        let recipients: Vec<&str> = entry.recipients.iter().map(String::as_str).collect();
+        let detail = format!("{version} to {} (policy epoch {epoch})", recipients.join(", "));
+        let event = AuditEvent::new(AuditKind::StatementShared, "node", &state.org);
+        state
+            .store
+            .audit(event.subject(&entry.statement_id).detail(detail))
+            .await;
+    }
 }

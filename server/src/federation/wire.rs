@@ -6,12 +6,12 @@ use chrono::{DateTime, Utc};
 use prost::Message;
 use tocsin_proto::v1 as pb;
 
+use crate::federation::wire_warning;
 use crate::model::ValidationError;
 use crate::model::assessment::{Confidence, FactorLevel, OverallRisk, Trend};
 use crate::model::marking::Tlp;
 use crate::model::signing::is_valid_id;
 use crate::model::situation::{Crime, ProtectedGroup};
-use crate::federation::wire_warning;
 use crate::model::statement::{
     Audience, Disclosure, Retraction, SharedAssessment, SharedFactor, SharedSituation, Statement,
     StatementBody,
@@ -293,7 +293,11 @@ fn summary(a: pb::SharedAssessment) -> Result<SharedAssessment, ValidationError>
 }
 
 /// Decodes a wire enum that must be set to a known value.
-pub(super) fn required<E, T>(field: &str, raw: i32, map: impl Fn(E) -> Option<T>) -> Result<T, ValidationError>
+pub(super) fn required<E, T>(
+    field: &str,
+    raw: i32,
+    map: impl Fn(E) -> Option<T>,
+) -> Result<T, ValidationError>
 where
     E: TryFrom<i32>,
 {

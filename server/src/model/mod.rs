@@ -3,6 +3,7 @@
 //! Nothing here does I/O or knows about protobuf, sled, Cedar or tokio.
 
 pub mod assessment;
+pub mod audit;
 pub mod caller;
 pub mod cap;
 pub mod catalogue;
@@ -14,6 +15,7 @@ pub mod shared_warning;
 pub mod signing;
 pub mod situation;
 pub mod statement;
+pub mod subscription;
 pub mod verified;
 pub mod warning;
 

@@ -11,6 +11,7 @@ use std::path::Path;
 use std::sync::Arc;
 
 use tocsin_proto::v1::node_service_server::NodeServiceServer;
+use tocsin_proto::v1::subscription_service_server::SubscriptionServiceServer;
 use tocsin_proto::v1::warning_service_server::WarningServiceServer;
 use tokio::net::TcpListener;
 use tokio::sync::oneshot;
@@ -18,7 +19,7 @@ use tokio::task::JoinHandle;
 use tonic::transport::server::TcpIncoming;
 use tonic::transport::{Identity, Server, ServerTlsConfig};
 
-use crate::api::{AuthnLayer, NodeApi, WarningApi};
+use crate::api::{AuthnLayer, NodeApi, SubscriptionApi, WarningApi};
 use crate::assessments::Assessments;
 use crate::auth::{DevIssuer, DevIssuerSettings, OidcSettings, RunningDevIssuer, TokenVerifier};
 use crate::config::Config;
@@ -86,6 +87,8 @@ pub struct RunningNode {
     pub issuer: String,
     /// The FederationService address, when the node federates.
     pub federation_addr: Option<SocketAddr>,
+    /// The HTTPS address of the Atom feed of TLP:CLEAR warnings, when served.
+    pub feed_addr: Option<SocketAddr>,
     store: Store,
     stop: oneshot::Sender<()>,
     server: JoinHandle<Result<(), tonic::transport::Error>>,
@@ -204,14 +207,27 @@ pub async fn start(config: &Config) -> Result<RunningNode, StartError> {
     } else {
         None
     };
-    let warning_side = warn::start(
+    let mut warning_side = warn::start(
         &config.warnings,
+        &config.webhooks,
         &store,
         reference,
         &assessments,
         organisation,
         federating.as_ref().map(|f| &f.state),
     )?;
+    let name = federating
+        .as_ref()
+        .and_then(|f| {
+            f.state
+                .directory
+                .organisation(organisation)
+                .map(|o| o.name.clone())
+        })
+        .unwrap_or_else(|| organisation.clone());
+    warning_side
+        .serve_feed(&config.feed, &identity, &store, organisation, name)
+        .await?;
     let listener = TcpListener::bind(config.api.listen)
         .await
         .map_err(|source| StartError::Listen {
@@ -223,10 +239,29 @@ pub async fn start(config: &Config) -> Result<RunningNode, StartError> {
         source,
     })?;
     let (stop, stopped) = oneshot::channel();
+    let assessments_for_subscriptions = assessments.clone();
     let api = NodeApi::new(assessments, federating.as_ref().map(|f| f.state.clone()));
-    let warning_api = WarningApi::new(warning_side.warnings.clone(), warning_side.stopping());
-    let server =
-        tokio::spawn(serve(listener, &identity, Arc::new(verifier), api, warning_api, stopped).await?);
+    let warning_api = WarningApi::new(
+        warning_side.warnings.clone(),
+        warning_side.subscriptions.clone(),
+        warning_side.stopping(),
+    );
+    let subscription_api = SubscriptionApi::new(
+        assessments_for_subscriptions,
+        warning_side.subscriptions.clone(),
+        warning_side.webhooks.clone(),
+    );
+    let server = tokio::spawn(
+        serve(
+            listener,
+            &identity,
+            Arc::new(verifier),
+            api,
+            (warning_api, subscription_api),
+            stopped,
+        )
+        .await?,
+    );
     tracing::info!(addr = %api_addr, fingerprint = %identity.fingerprint, %issuer, "node api serving");
     Ok(RunningNode {
         api_addr,
@@ -235,6 +270,7 @@ pub async fn start(config: &Config) -> Result<RunningNode, StartError> {
         dev_issuer: dev.as_ref().map(|d| d.issuer_url().to_owned()),
         issuer,
         federation_addr: federating.as_ref().map(|f| f.addr),
+        feed_addr: warning_side.feed_addr,
         store,
         stop,
         server,
@@ -250,13 +286,16 @@ async fn serve(
     identity: &TlsIdentity,
     verifier: Arc<TokenVerifier>,
     api: NodeApi,
-    warning_api: WarningApi,
+    (warning_api, subscription_api): (WarningApi, SubscriptionApi),
     stopped: oneshot::Receiver<()>,
 ) -> Result<impl std::future::Future<Output = Result<(), tonic::transport::Error>> + use<>, StartError> {
     let (health_reporter, health) = tonic_health::server::health_reporter();
     health_reporter.set_serving::<NodeServiceServer<NodeApi>>().await;
     health_reporter
         .set_serving::<WarningServiceServer<WarningApi>>()
+        .await;
+    health_reporter
+        .set_serving::<SubscriptionServiceServer<SubscriptionApi>>()
         .await;
     let reflection = || {
         tonic_reflection::server::Builder::configure()
@@ -270,6 +309,7 @@ async fn serve(
         .build_v1alpha()
         .map_err(|e| StartError::Serve(e.to_string()))?;
     let tls = ServerTlsConfig::new().identity(Identity::from_pem(&identity.cert_pem, &identity.key_pem));
+    let audit_api = crate::api::AuditApi::for_node(&api);
     let node = NodeServiceServer::new(api).max_decoding_message_size(MAX_REQUEST_BYTES);
     let incoming = TcpIncoming::from(listener).with_nodelay(Some(true));
     let router = Server::builder()
@@ -279,8 +319,14 @@ async fn serve(
         .add_service(health)
         .add_service(reflection_v1)
         .add_service(reflection_v1alpha)
+        .add_service(tocsin_proto::v1::audit_service_server::AuditServiceServer::new(
+            audit_api,
+        ))
         .add_service(node)
-        .add_service(WarningServiceServer::new(warning_api).max_decoding_message_size(MAX_REQUEST_BYTES));
+        .add_service(WarningServiceServer::new(warning_api).max_decoding_message_size(MAX_REQUEST_BYTES))
+        .add_service(
+            SubscriptionServiceServer::new(subscription_api).max_decoding_message_size(MAX_REQUEST_BYTES),
+        );
     Ok(router.serve_with_incoming_shutdown(incoming, async {
         let _ = stopped.await;
     }))

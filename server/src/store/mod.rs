@@ -7,13 +7,16 @@
 //! sled transaction.
 
 mod assessments;
+mod audit;
 mod codec;
 mod federation;
 mod schema;
+mod subscriptions;
 mod warnings;
 
 pub use federation::{Applied, Arrival, Equivocation, InboxEntry, OutboxEntry, Refusal};
 pub use schema::SCHEMA_VERSION;
+pub use subscriptions::{DeadLetter, WebhookJob};
 pub use warnings::{StoredWarning, WarningChange, WarningEvent};
 
 use std::path::{Path, PathBuf};

@@ -22,6 +22,7 @@ const EVENTS: &str = "warning_events";
 const FOLDED: &str = "warning_folded";
 const OUTBOX: &str = "outbox";
 const NEXT_EVENT: &[u8] = b"warning_event_next_seq";
+const NOTIFIED: &[u8] = b"warning_events_notified";
 
 /// A warning and everything recorded about it on this node.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -173,6 +174,21 @@ impl Store {
             Some(bytes) => Ok(u64_of(&bytes)?.saturating_sub(1)),
             None => Ok(0),
         }
+    }
+
+    /// The last feed event whose webhook notifications are queued (0: none).
+    pub fn notified_up_to(&self) -> Result<u64, StoreError> {
+        match self.warnings_tree("meta")?.get(NOTIFIED)? {
+            Some(bytes) => u64_of(&bytes),
+            None => Ok(0),
+        }
+    }
+
+    /// Records that the notifications of every event up to `seq` are queued.
+    pub async fn set_notified_up_to(&self, seq: u64) -> Result<(), StoreError> {
+        self.warnings_tree("meta")?.insert(NOTIFIED, &seq.to_be_bytes())?;
+        self.db.flush_async().await?;
+        Ok(())
     }
 
     /// Whether `key` was marked by `commit_warnings`.

@@ -6,10 +6,13 @@
 mod draft;
 mod escalator;
 mod fold;
+pub mod notify;
 mod proposer;
 mod respond;
 pub mod statements;
+pub mod subscriptions;
 mod view;
+pub mod webhook;
 
 pub use draft::WarningFilter;
 pub use escalator::run as run_escalator;
@@ -107,6 +110,11 @@ impl Warnings {
             events: Arc::new(events),
             changed: Arc::new(Notify::new()),
         }
+    }
+
+    /// The reference data warnings are checked against.
+    pub fn reference(&self) -> Arc<ReferenceData> {
+        self.reference.clone()
     }
 
     /// This node's organisation id.

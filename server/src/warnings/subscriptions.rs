@@ -175,10 +175,19 @@ mod tests {
         let b = subs.create(&kofi, countries(&["NGA"]), None).await.unwrap();
         assert_eq!((a.owner.as_str(), a.organisation.as_str()), ("fatou", "ecowas"));
         let ids = |list: Vec<Subscription>| list.into_iter().map(|s| s.id).collect::<Vec<_>>();
-        assert_eq!(ids(subs.list(&fatou, false).unwrap()), [a.id.clone()]);
-        assert_eq!(ids(subs.list(&admin, true).unwrap()), [a.id.clone(), b.id.clone()]);
+        assert_eq!(
+            ids(subs.list(&fatou, false).unwrap()),
+            std::slice::from_ref(&a.id)
+        );
+        assert_eq!(
+            ids(subs.list(&admin, true).unwrap()),
+            [a.id.clone(), b.id.clone()]
+        );
         let err = subs.delete(&fatou, &b.id, false).await.unwrap_err();
-        assert!(matches!(err, SubscriptionError::NotFound(ref id) if *id == b.id), "{err}");
+        assert!(
+            matches!(err, SubscriptionError::NotFound(ref id) if *id == b.id),
+            "{err}"
+        );
         subs.delete(&admin, &b.id, true).await.unwrap();
         subs.delete(&fatou, &a.id, false).await.unwrap();
         let err = subs.delete(&fatou, &a.id, false).await.unwrap_err();
@@ -189,13 +198,22 @@ mod tests {
     #[tokio::test]
     async fn invalid_subscriptions_are_refused_naming_the_field() {
         let (_dir, subs) = service();
-        let err = subs.create(&caller("fatou"), countries(&["ZZ9"]), None).await.unwrap_err();
-        assert_eq!(err.to_string(), "invalid `filters.countries[0]`: unknown country code `ZZ9` (expected an ISO 3166-1 alpha-3 code)");
+        let err = subs
+            .create(&caller("fatou"), countries(&["ZZ9"]), None)
+            .await
+            .unwrap_err();
+        assert_eq!(
+            err.to_string(),
+            "invalid `filters.countries[0]`: unknown country code `ZZ9` (expected an ISO 3166-1 alpha-3 code)"
+        );
         let hook = Webhook {
             url: "http://example.org".into(),
             secret: "0123456789abcdef".into(),
         };
-        let err = subs.create(&caller("fatou"), Filters::default(), Some(hook)).await.unwrap_err();
+        let err = subs
+            .create(&caller("fatou"), Filters::default(), Some(hook))
+            .await
+            .unwrap_err();
         assert!(err.to_string().starts_with("invalid `webhook.url`"), "{err}");
         assert!(subs.list(&caller("fatou"), true).unwrap().is_empty());
     }
@@ -207,7 +225,12 @@ mod tests {
         let mali = subs.create(&fatou, countries(&["MLI"]), None).await.unwrap();
         let all = subs.create(&fatou, Filters::default(), None).await.unwrap();
         subs.create(&fatou, countries(&["NGA"]), None).await.unwrap();
-        let found: Vec<String> = subs.matching(&warning("MLI")).unwrap().into_iter().map(|s| s.id).collect();
+        let found: Vec<String> = subs
+            .matching(&warning("MLI"))
+            .unwrap()
+            .into_iter()
+            .map(|s| s.id)
+            .collect();
         assert_eq!(found, [mali.id, all.id]);
     }
 }
