@@ -6,6 +6,7 @@ pub mod content;
 pub mod federation;
 pub mod federation_files;
 pub mod federation_nodes;
+pub mod golden;
 pub mod node;
 pub mod oidc;
 pub mod process;

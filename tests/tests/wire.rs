@@ -12,12 +12,11 @@
 
 use prost::Message;
 use std::collections::{BTreeMap, BTreeSet};
-use std::path::{Path, PathBuf};
 use tocsin_proto::v1 as pb;
+use tocsin_tests::golden::{directory_toml, fixtures, key, t};
 use tocsin_server::federation::{Directory, attest, check_relays, open, open_bytes, seal};
 use tocsin_server::model::assessment::{Confidence, FactorLevel, OverallRisk, Trend};
 use tocsin_server::model::marking::Tlp;
-use tocsin_server::model::signing::NodeKey;
 use tocsin_server::model::situation::{Crime, ProtectedGroup};
 use tocsin_server::model::statement::{
     Audience, Disclosure, Retraction, SharedAssessment, SharedFactor, SharedSituation, Statement,
@@ -25,49 +24,6 @@ use tocsin_server::model::statement::{
 };
 
 const MAX_BYTES: usize = 1 << 20;
-
-fn fixtures() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("fixtures")
-}
-
-fn t(text: &str) -> chrono::DateTime<chrono::Utc> {
-    text.parse().unwrap()
-}
-
-/// The fixture keys, derived from fixed seeds: (org, key id, seed).
-const KEYS: [(&str, &str, u8); 3] = [
-    ("ecowas", "ecowas-2026", 0x11),
-    ("au", "au-2026", 0x22),
-    ("un-hq", "un-hq-2026", 0x33),
-];
-
-fn key(org: &str) -> NodeKey {
-    let (_, id, seed) = KEYS.iter().find(|(o, _, _)| *o == org).unwrap();
-    NodeKey::from_seed(&[*seed; 32]).with_key_id(id).unwrap()
-}
-
-fn directory_toml() -> String {
-    let mut text = String::from(
-        "# Golden federation directory for tests/tests/wire.rs (keys from fixed seeds).\nca_cert = \"ca.crt\"\n",
-    );
-    let orgs = [
-        ("ecowas", "regional_body", "\"au\", \"ecowas\""),
-        ("au", "regional_body", "\"au\""),
-        ("un-hq", "un_office", "\"un-system\""),
-    ];
-    for (port, (org, kind, groups)) in orgs.into_iter().enumerate() {
-        let k = key(org);
-        text += &format!(
-            "\n[[organisation]]\nid = \"{org}\"\nname = \"{org} (fixture)\"\nkind = \"{kind}\"\n\
-             groups = [{groups}]\nendpoint = \"https://127.0.0.1:{}\"\n\
-             [[organisation.key]]\nid = \"{}\"\npublic_key = \"{}\"\nnot_before = 2026-01-01T00:00:00Z\n",
-            7501 + port,
-            k.key_id(),
-            k.public_key_base64()
-        );
-    }
-    text
-}
 
 fn summary() -> Statement {
     Statement {

@@ -328,6 +328,23 @@ impl Store {
     }
 
     /// Every statement received, ordered by origin then id.
+    /// The inbox entries whose statement id satisfies `wanted`; the others
+    /// are not decoded.
+    pub fn inbox_where(&self, wanted: impl Fn(&str) -> bool) -> Result<Vec<InboxEntry>, StoreError> {
+        let mut found = Vec::new();
+        for entry in self.tree(INBOX)?.iter() {
+            let (key, value) = entry?;
+            let id = key
+                .iter()
+                .position(|b| *b == 0)
+                .and_then(|nul| std::str::from_utf8(&key[nul + 1..]).ok());
+            if id.is_some_and(&wanted) {
+                found.push(decode(INBOX, &key, &value)?);
+            }
+        }
+        Ok(found)
+    }
+
     pub fn inbox(&self) -> Result<Vec<InboxEntry>, StoreError> {
         self.tree(INBOX)?
             .iter()

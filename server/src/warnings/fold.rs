@@ -47,8 +47,8 @@ impl Warnings {
     /// how many it folded.
     pub async fn fold_pending(&self, state: &FederationState) -> Result<usize, WarningsError> {
         let mut folded = 0;
-        for entry in self.store.inbox()? {
-            if !is_warning_statement(&entry.statement_id) || self.store.is_folded(&mark(&entry))? {
+        for entry in self.store.inbox_where(is_warning_statement)? {
+            if self.store.is_folded(&mark(&entry))? {
                 continue;
             }
             let statement = match open_bytes(&entry.envelope, &state.directory, usize::MAX) {
