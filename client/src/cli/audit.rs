@@ -29,7 +29,8 @@ Kinds: sign_in, sign_in_refused, assessment_created, assessment_revised,
 assessment_submitted, assessment_published, assessment_withdrawn,
 statement_shared, statement_withheld, statement_received, delivery_refused,
 warning_raised, warning_issued, warning_acknowledged, warning_decided,
-action_recorded, escalation, webhook_dead_letter, policy_reloaded.";
+action_recorded, warning_closed, after_action_noted, escalation,
+webhook_dead_letter, policy_reloaded.";
 
 #[derive(Debug, Subcommand)]
 pub enum AuditCommand {

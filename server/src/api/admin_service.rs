@@ -99,8 +99,9 @@ impl NodeApi {
         request: &Request<pb::ReloadSharingPolicyRequest>,
     ) -> Result<Response<pb::ReloadSharingPolicyResponse>, Status> {
         let state = self.admin(request, Action::ReloadSharingPolicy)?;
+        let actor = caller(request)?.subject;
         let before = state.sharing().epoch;
-        let epoch = reload_sharing(state).await.map_err(|e| match e {
+        let epoch = reload_sharing(state, &actor).await.map_err(|e| match e {
             SharingFileError::Store(e) => status(ServiceError::Store(e)),
             e => Status::invalid_argument(e.to_string()),
         })?;

@@ -6,6 +6,7 @@ use sha2::{Digest, Sha256};
 use std::path::{Path, PathBuf};
 
 use crate::federation::state::{FederationState, Sharing};
+use crate::model::audit::{AuditEvent, AuditKind};
 use crate::policy::PolicyError;
 use crate::policy::sharing::SharingPolicy;
 use crate::store::StoreError;
@@ -39,13 +40,18 @@ pub fn load_sharing(dir: &Path) -> Result<(SharingPolicy, Vec<u8>), SharingFileE
 /// Loads the node's sharing policy again; when it changed, puts it in force
 /// under a new epoch (the projector then re-evaluates the backlog for every
 /// peer). An invalid policy is refused, naming file and position, and the
-/// one in force stays. Returns the epoch in force.
-pub async fn reload_sharing(state: &FederationState) -> Result<u64, SharingFileError> {
+/// one in force stays. Returns the epoch in force. `actor` (a user subject,
+/// or `node` for SIGHUP) goes to the audit trail.
+pub async fn reload_sharing(state: &FederationState, actor: &str) -> Result<u64, SharingFileError> {
     let (policy, fingerprint) = load_sharing(state.sharing_dir())?;
     let epoch = state.store.sharing_epoch(&fingerprint).await?;
     if epoch != state.sharing().epoch {
         state.replace_sharing(Sharing { policy, epoch });
         tracing::info!(epoch, "sharing policy reloaded");
+        let event = AuditEvent::new(AuditKind::PolicyReloaded, actor, &state.org)
+            .subject(state.sharing_dir().display().to_string())
+            .detail(format!("sharing policy epoch {epoch}"));
+        state.store.append_audit(event).await?;
     }
     Ok(epoch)
 }

@@ -71,6 +71,8 @@ kinds! {
     WarningAcknowledged => "warning_acknowledged",
     WarningDecided => "warning_decided",
     ActionRecorded => "action_recorded",
+    WarningClosed => "warning_closed",
+    AfterActionNoted => "after_action_noted",
     Escalation => "escalation",
     WebhookDeadLetter => "webhook_dead_letter",
     PolicyReloaded => "policy_reloaded",

@@ -109,7 +109,7 @@ impl RunningNode {
     pub async fn reload_sharing_policy(&self) -> Result<u64, StartError> {
         match &self.federating {
             Some(federating) => {
-                Ok(crate::federation::sharing_files::reload_sharing(&federating.state).await?)
+                Ok(crate::federation::sharing_files::reload_sharing(&federating.state, "node").await?)
             }
             None => Err(StartError::Federation("this node does not federate".into())),
         }

@@ -13,13 +13,14 @@ use crate::assessments::Assessments;
 use crate::config::{FeedSection, WarningsSection, WebhooksSection};
 use crate::federation::state::FederationState;
 use crate::feed::serve_feed;
+use crate::model::audit::{AuditEvent, AuditKind};
 use crate::model::reference::ReferenceData;
 use crate::node::StartError;
 use crate::store::Store;
 use crate::tls::TlsIdentity;
 use crate::warnings::notify;
 use crate::warnings::subscriptions::Subscriptions;
-use crate::warnings::webhook::Webhooks;
+use crate::warnings::webhook::{WebhookEvent, Webhooks};
 use crate::warnings::{Warnings, run_escalator, run_folding, run_proposer};
 
 /// The running warning side of a node.
@@ -78,8 +79,10 @@ pub(super) fn start(
             })?,
         )
     };
+    let (webhook_events, dead_letters) = tokio::sync::mpsc::unbounded_channel();
     let webhooks = Webhooks::new(store.clone(), webhook_settings, extra_ca)
-        .map_err(|e| StartError::Warnings(format!("webhooks: {e}")))?;
+        .map_err(|e| StartError::Warnings(format!("webhooks: {e}")))?
+        .with_events(webhook_events);
     let warnings = Warnings::new(
         store.clone(),
         reference,
@@ -92,6 +95,12 @@ pub(super) fn start(
     let mut tasks = vec![
         tokio::spawn(run_escalator(warnings.clone(), stopped.clone())),
         tokio::spawn(webhooks.clone().run(stopped.clone())),
+        tokio::spawn(audit_dead_letters(
+            store.clone(),
+            organisation.to_owned(),
+            dead_letters,
+            stopped.clone(),
+        )),
         tokio::spawn(notify::run(
             warnings.clone(),
             subscriptions.clone(),
@@ -157,5 +166,37 @@ impl WarningSide {
         self.feed_addr = Some(bound);
         self.tasks.push(task);
         Ok(())
+    }
+}
+
+/// Records every webhook notification that went to the dead letters.
+async fn audit_dead_letters(
+    store: Store,
+    organisation: String,
+    mut events: tokio::sync::mpsc::UnboundedReceiver<WebhookEvent>,
+    mut shutdown: watch::Receiver<bool>,
+) {
+    loop {
+        let event = tokio::select! {
+            event = events.recv() => match event {
+                Some(event) => event,
+                None => return,
+            },
+            _ = shutdown.wait_for(|stop| *stop) => return,
+        };
+        if let WebhookEvent::DeadLettered {
+            subscription_id,
+            notification_id,
+            attempts,
+            error,
+            ..
+        } = event
+        {
+            let detail = format!("notification {notification_id} after {attempts} attempts: {error}");
+            let event = AuditEvent::new(AuditKind::WebhookDeadLetter, "node", &organisation)
+                .subject(subscription_id)
+                .detail(detail);
+            store.audit(event).await;
+        }
     }
 }

@@ -9,6 +9,7 @@ use super::statements::warning_entry;
 use super::{Warnings, WarningsError};
 use crate::model::ValidationError;
 use crate::model::assessment::{Assessment, AssessmentStatus};
+use crate::model::audit::AuditKind;
 use crate::model::caller::Caller;
 use crate::model::cap::to_cap_xml;
 use crate::model::warning::{MsgType, Warning, WarningContent, WarningStatus, high_factors, proposals};
@@ -122,6 +123,14 @@ impl Warnings {
         change.put.push(stored);
         self.commit(change).await?;
         tracing::info!(warning = %issued.id, level = %issued.content.level, "warning issued");
+        let detail = format!(
+            "{} {} to {}",
+            issued.msg_type,
+            issued.content.level,
+            addressees(&issued)
+        );
+        self.audit(AuditKind::WarningIssued, &caller.subject, &issued, detail)
+            .await?;
         Ok(issued)
     }
 
@@ -237,8 +246,22 @@ impl Warnings {
             ..WarningChange::default()
         })
         .await?;
+        let detail = format!("{} draft, TLP:{}", draft.msg_type, draft.content.tlp);
+        self.audit(AuditKind::WarningRaised, &draft.author, &draft, detail)
+            .await?;
         Ok(draft)
     }
+}
+
+/// The organisations a warning is addressed to, for the audit trail.
+fn addressees(warning: &Warning) -> String {
+    let orgs: Vec<&str> = warning
+        .content
+        .addressees
+        .iter()
+        .map(|a| a.organisation.as_str())
+        .collect();
+    orgs.join(", ")
 }
 
 /// An issued alert or update some addressee has not decided on yet.

@@ -12,6 +12,7 @@ use tokio::sync::watch;
 use super::statements::response_entry;
 use super::{Warnings, WarningsError};
 use crate::federation::warning_view::shared_situation;
+use crate::model::audit::AuditKind;
 use crate::model::shared_warning::{ResponseKind, SharedEscalation, SharedWarning, WarningResponse};
 use crate::model::warning::{WarningStatus, due_escalations};
 use crate::store::{StoredWarning, WarningChange};
@@ -114,7 +115,21 @@ impl Warnings {
             }
         }
         if !change.events.is_empty() {
+            let made: Vec<(crate::model::warning::Warning, String)> = change
+                .put
+                .iter()
+                .flat_map(|s| {
+                    change
+                        .events
+                        .iter()
+                        .filter(|e| e.warning_id == s.warning.id)
+                        .map(|e| (s.warning.clone(), e.text.clone()))
+                })
+                .collect();
             self.commit(change).await?;
+            for (warning, text) in made {
+                self.audit(AuditKind::Escalation, "node", &warning, text).await?;
+            }
         }
         Ok(next)
     }

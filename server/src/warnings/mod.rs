@@ -29,6 +29,7 @@ use crate::assessments::{Assessments, ServiceError};
 use crate::config::WarningsSection;
 use crate::federation::state::FederationState;
 use crate::model::ValidationError;
+use crate::model::audit::{AuditEvent, AuditKind};
 use crate::model::caller::Caller;
 use crate::model::reference::ReferenceData;
 use crate::model::warning::{AdvanceError, WarningError};
@@ -168,6 +169,21 @@ impl Warnings {
         }
         self.changed.notify_one();
         Ok(written)
+    }
+
+    /// Appends to the audit trail that `actor` did `kind` to `warning`. For
+    /// people's writes the caller fails closed on an error.
+    pub(crate) async fn audit(
+        &self,
+        kind: AuditKind,
+        actor: &str,
+        warning: &crate::model::warning::Warning,
+        detail: impl AsRef<str>,
+    ) -> Result<(), StoreError> {
+        let event = AuditEvent::new(kind, actor, &self.org)
+            .subject(format!("{}/{}", warning.sender, warning.id))
+            .detail(detail);
+        self.store.append_audit(event).await.map(|_| ())
     }
 
     /// A feed event about `warning` now.

@@ -7,6 +7,7 @@ use chrono::{DateTime, Utc};
 
 use super::statements::response_entry;
 use super::{Warnings, WarningsError};
+use crate::model::audit::AuditKind;
 use crate::model::caller::{Caller, Role};
 use crate::model::shared_warning::{ResponseKind, SharedAction, SharedActionUpdate, WarningResponse};
 use crate::model::warning::{
@@ -53,6 +54,7 @@ impl Warnings {
         let role = acting_role(caller, &[Role::FocalPoint, Role::DecisionMaker]);
         self.respond(
             stored,
+            &caller.subject,
             ResponseKind::Acknowledgement(kind),
             role,
             &unique,
@@ -93,8 +95,17 @@ impl Warnings {
             justification: decision.justification,
         };
         let role = acting_role(caller, &[Role::DecisionMaker]);
-        self.respond(stored, response, role, &decision.id, "decided", text, now)
-            .await
+        self.respond(
+            stored,
+            &caller.subject,
+            response,
+            role,
+            &decision.id,
+            "decided",
+            text,
+            now,
+        )
+        .await
     }
 
     pub async fn record_action(
@@ -141,6 +152,7 @@ impl Warnings {
         let unique = format!("{}.0", action.id);
         self.respond(
             stored,
+            &caller.subject,
             shared_action(&action, role),
             role,
             &unique,
@@ -184,6 +196,7 @@ impl Warnings {
         let unique = format!("{}.{}", action.id, action.updates.len());
         self.respond(
             stored,
+            &caller.subject,
             shared_action(&action, role),
             role,
             &unique,
@@ -223,8 +236,17 @@ impl Warnings {
             decision_id: decision_id.to_owned(),
         };
         let role = acting_role(caller, &[Role::Reviewer, Role::DecisionMaker]);
-        self.respond(stored, response, role, "closure", "closed", text, now)
-            .await
+        self.respond(
+            stored,
+            &caller.subject,
+            response,
+            role,
+            "closure",
+            "closed",
+            text,
+            now,
+        )
+        .await
     }
 
     /// Notes the lessons of a warning; the note stays on this node.
@@ -260,6 +282,14 @@ impl Warnings {
             ..WarningChange::default()
         })
         .await?;
+        let detail = format!("outcome {outcome}");
+        self.audit(
+            AuditKind::AfterActionNoted,
+            &caller.subject,
+            &stored.warning,
+            detail,
+        )
+        .await?;
         Ok(stored)
     }
 
@@ -268,6 +298,7 @@ impl Warnings {
     async fn respond(
         &self,
         stored: StoredWarning,
+        actor: &str,
         kind: ResponseKind,
         role: Option<Role>,
         unique: &str,
@@ -300,7 +331,18 @@ impl Warnings {
                 .extend(response_entry(state, warning, response, unique, &also, now));
         }
         change.put.push(stored.clone());
+        let audited = match event {
+            "acknowledged" => Some(AuditKind::WarningAcknowledged),
+            "decided" => Some(AuditKind::WarningDecided),
+            "action" => Some(AuditKind::ActionRecorded),
+            "closed" => Some(AuditKind::WarningClosed),
+            _ => None,
+        };
+        let detail = change.events.first().map(|e| e.text.clone()).unwrap_or_default();
         self.commit(change).await?;
+        if let Some(kind) = audited {
+            self.audit(kind, actor, &stored.warning, detail).await?;
+        }
         Ok(stored)
     }
 

@@ -10,6 +10,7 @@ use super::{Warnings, WarningsError};
 use crate::assessments::Assessments;
 use crate::config::{Config, WarningsSection};
 use crate::model::assessment::Assessment;
+use crate::model::audit::{AuditFilter, AuditKind};
 use crate::model::caller::{Caller, Role};
 use crate::model::fixtures;
 use crate::model::reference::ReferenceData;
@@ -145,6 +146,23 @@ async fn escalation_resumes_after_a_restart_without_repeating_a_step() {
         .map(|e| e.kind)
         .collect();
     assert_eq!(kinds, ["issued", "escalated", "escalated"]);
+    let audited: Vec<(AuditKind, String)> = warnings
+        .store
+        .audit_entries(&AuditFilter::default())
+        .unwrap()
+        .into_iter()
+        .filter(|e| e.subject.ends_with(&draft.id))
+        .map(|e| (e.kind, e.actor))
+        .collect();
+    assert_eq!(
+        audited,
+        [
+            (AuditKind::WarningRaised, "rev".to_owned()),
+            (AuditKind::WarningIssued, "rev".to_owned()),
+            (AuditKind::Escalation, "node".to_owned()),
+            (AuditKind::Escalation, "node".to_owned()),
+        ]
+    );
 }
 
 #[tokio::test]
