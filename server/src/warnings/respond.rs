@@ -315,6 +315,9 @@ impl Warnings {
             // Back through the relays the warning came by; a closure also
             // to everyone it was addressed or escalated to.
             let mut also = stored.via.clone();
+            if let ResponseKind::Acknowledgement(AckKind::Forwarded { to, .. }) = &kind {
+                also.push(to.clone());
+            }
             if let ResponseKind::Closure { .. } = kind {
                 also.extend(warning.content.addressees.iter().map(|a| a.organisation.clone()));
                 also.extend(stored.responses.escalations.iter().map(|e| e.to.clone()));
@@ -347,7 +350,7 @@ impl Warnings {
     }
 
     /// A warning this node may answer: issued, not a cancel notice, and
-    /// addressed (or escalated) to this node's organisation.
+    /// addressed, escalated or forwarded to this node's organisation.
     fn answerable(&self, sender: &str, id: &str) -> Result<StoredWarning, WarningsError> {
         let stored = self.load(sender, id)?;
         let w = &stored.warning;
@@ -357,8 +360,11 @@ impl Warnings {
                 w.status, w.msg_type
             )));
         }
+        let forwarded_here =
+            |a: &Acknowledgement| matches!(&a.kind, AckKind::Forwarded { to, .. } if *to == self.org);
         let addressed = w.content.addressee(&self.org).is_some()
-            || stored.responses.escalations.iter().any(|e| e.to == self.org);
+            || stored.responses.escalations.iter().any(|e| e.to == self.org)
+            || stored.responses.acknowledgements.iter().any(forwarded_here);
         if !addressed {
             return Err(WarningsError::Precondition(format!(
                 "warning `{id}` is not addressed or escalated to `{}`",
