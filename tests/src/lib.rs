@@ -7,6 +7,7 @@ pub mod federation;
 pub mod federation_files;
 pub mod federation_nodes;
 pub mod golden;
+pub mod https_receiver;
 pub mod node;
 pub mod oidc;
 pub mod process;

@@ -15,6 +15,7 @@ use crate::api::node_service::caller;
 use crate::assessments::{Assessments, ServiceError};
 use crate::model::ValidationError;
 use crate::model::caller::Caller;
+use crate::model::reference::ReferenceData;
 use crate::model::situation::Crime;
 use crate::model::subscription::{Filters, Subscription, Webhook};
 use crate::policy::Action;
@@ -77,7 +78,10 @@ impl SubscriptionService for SubscriptionApi {
         if webhook.is_some() {
             self.authorize(&caller, Action::ManageWebhooks)?;
         }
-        let filters = filters(r.filters.unwrap_or_default()).map_err(|e| invalid(e.under("filters")))?;
+        let requested = r.filters.unwrap_or_default();
+        check_in_request_order(&requested, self.subscriptions.reference())
+            .map_err(|e| invalid(e.under("filters")))?;
+        let filters = filters(requested).map_err(|e| invalid(e.under("filters")))?;
         let created = self
             .subscriptions
             .create(&caller, filters, webhook)
@@ -172,6 +176,67 @@ fn webhook(url: String, secret: String) -> Result<Option<Webhook>, ValidationErr
 
 /// Filters from the wire; errors name the field and its index in the
 /// request (`countries[2]`). A value listed twice is refused.
+/// Checks each listed country, regional body, region and factor against the
+/// reference data in the request's order, so that an error names the
+/// value's place in the request (`countries[1]`), not in a sorted set.
+fn check_in_request_order(
+    f: &pb::SubscriptionFilters,
+    reference: &ReferenceData,
+) -> Result<(), ValidationError> {
+    let one = |field: &str, i: usize, filters: Filters| {
+        filters
+            .validate(reference)
+            .map_err(|e| ValidationError::new(format!("{field}[{i}]"), e.message))
+    };
+    for (i, value) in f.countries.iter().enumerate() {
+        let countries = BTreeSet::from([value.clone()]);
+        one(
+            "countries",
+            i,
+            Filters {
+                countries,
+                ..Filters::default()
+            },
+        )?;
+    }
+    for (i, value) in f.regional_bodies.iter().enumerate() {
+        let regional_bodies = BTreeSet::from([value.clone()]);
+        one(
+            "regional_bodies",
+            i,
+            Filters {
+                regional_bodies,
+                ..Filters::default()
+            },
+        )?;
+    }
+    for (i, value) in f.m49_regions.iter().enumerate() {
+        let m49_regions = BTreeSet::from([value.clone()]);
+        one(
+            "m49_regions",
+            i,
+            Filters {
+                m49_regions,
+                ..Filters::default()
+            },
+        )?;
+    }
+    for (i, value) in f.risk_factors.iter().enumerate() {
+        if let Ok(factor) = u8::try_from(*value) {
+            let risk_factors = BTreeSet::from([factor]);
+            one(
+                "risk_factors",
+                i,
+                Filters {
+                    risk_factors,
+                    ..Filters::default()
+                },
+            )?;
+        }
+    }
+    Ok(())
+}
+
 fn filters(f: pb::SubscriptionFilters) -> Result<Filters, ValidationError> {
     let min_level = if f.min_level.is_empty() {
         None

@@ -32,6 +32,11 @@ pub struct Subscriptions {
 }
 
 impl Subscriptions {
+    /// The reference data filters are checked against.
+    pub fn reference(&self) -> &ReferenceData {
+        &self.reference
+    }
+
     pub fn new(store: Store, reference: Arc<ReferenceData>) -> Self {
         Self { store, reference }
     }
