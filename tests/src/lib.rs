@@ -12,3 +12,4 @@ pub mod node;
 pub mod oidc;
 pub mod process;
 pub mod rogue;
+pub mod warnings;

@@ -13,7 +13,6 @@
 use prost::Message;
 use std::collections::{BTreeMap, BTreeSet};
 use tocsin_proto::v1 as pb;
-use tocsin_tests::golden::{directory_toml, fixtures, key, t};
 use tocsin_server::federation::{Directory, attest, check_relays, open, open_bytes, seal};
 use tocsin_server::model::assessment::{Confidence, FactorLevel, OverallRisk, Trend};
 use tocsin_server::model::marking::Tlp;
@@ -22,6 +21,7 @@ use tocsin_server::model::statement::{
     Audience, Disclosure, Retraction, SharedAssessment, SharedFactor, SharedSituation, Statement,
     StatementBody,
 };
+use tocsin_tests::golden::{directory_toml, fixtures, key, t};
 
 const MAX_BYTES: usize = 1 << 20;
 

@@ -102,7 +102,12 @@ fn statements() -> Vec<(&'static str, &'static str, Statement)> {
         (
             "warning.envelope.bin",
             "ecowas",
-            statement(&format!("ecowas:w:{w}"), "ecowas", &["au", "un-hq"], StatementBody::Warning(warning())),
+            statement(
+                &format!("ecowas:w:{w}"),
+                "ecowas",
+                &["au", "un-hq"],
+                StatementBody::Warning(warning()),
+            ),
         ),
         (
             "acknowledgement.envelope.bin",
@@ -111,7 +116,10 @@ fn statements() -> Vec<(&'static str, &'static str, Statement)> {
                 &format!("au:r:ecowas:{w}:acknowledgement:1"),
                 "au",
                 &["ecowas"],
-                response(ResponseKind::Acknowledgement(AckKind::AcceptedForAction), Some(Role::FocalPoint)),
+                response(
+                    ResponseKind::Acknowledgement(AckKind::AcceptedForAction),
+                    Some(Role::FocalPoint),
+                ),
             ),
         ),
         (
@@ -201,7 +209,11 @@ fn golden_warning_statements_still_verify_and_do_not_drift() {
             .unwrap_or_else(|e| panic!("cannot read fixture tests/fixtures/{name}: {e}; {regenerate}"));
         let opened = open_bytes(&committed, &directory, MAX_BYTES)
             .unwrap_or_else(|e| panic!("{name} no longer verifies: {e}; {regenerate}"));
-        assert_eq!(opened.value(), &expected, "{name} decodes to something else; {regenerate}");
+        assert_eq!(
+            opened.value(),
+            &expected,
+            "{name} decodes to something else; {regenerate}"
+        );
         assert_eq!(opened.signer(), signer);
         assert!(
             committed == generated[name],
@@ -219,6 +231,8 @@ fn a_warning_with_locations_below_admin1_is_refused() {
         &key("ecowas"),
     );
     let directory = Directory::load(&fixtures().join("directory.toml")).unwrap();
-    let error = open_bytes(&envelope.encode_to_vec(), &directory, MAX_BYTES).unwrap_err().to_string();
+    let error = open_bytes(&envelope.encode_to_vec(), &directory, MAX_BYTES)
+        .unwrap_err()
+        .to_string();
     assert!(error.contains("body.warning.situation.admin2"), "{error}");
 }
