@@ -80,9 +80,20 @@ impl Store {
     }
 
     /// Waits until everything written so far is on disk.
+    ///
+    /// The flush runs on tokio's blocking pool, not through sled's
+    /// `flush_async`: that one waits on sled's own small thread pool for log
+    /// writes queued on the same pool, so enough concurrent writers leave
+    /// every pool thread waiting and nothing written (sled 0.34). Concurrent
+    /// callers share the log write that makes them all durable.
     async fn durable(&self) -> Result<(), StoreError> {
-        self.db.flush_async().await?;
-        Ok(())
+        let db = self.db.clone();
+        match tokio::task::spawn_blocking(move || db.flush()).await {
+            Ok(flushed) => flushed.map(drop).map_err(StoreError::Io),
+            Err(join) => Err(StoreError::Io(sled::Error::ReportableBug(format!(
+                "the flush task stopped: {join}"
+            )))),
+        }
     }
 }
 

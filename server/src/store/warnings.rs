@@ -131,7 +131,7 @@ impl Store {
                 Ok(written)
             })
             .map_err(abort)?;
-        self.db.flush_async().await?;
+        self.durable().await?;
         Ok(written)
     }
 
@@ -187,7 +187,7 @@ impl Store {
     /// Records that the notifications of every event up to `seq` are queued.
     pub async fn set_notified_up_to(&self, seq: u64) -> Result<(), StoreError> {
         self.warnings_tree("meta")?.insert(NOTIFIED, &seq.to_be_bytes())?;
-        self.db.flush_async().await?;
+        self.durable().await?;
         Ok(())
     }
 
