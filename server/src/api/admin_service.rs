@@ -17,6 +17,7 @@ use crate::federation::identity::is_org_id;
 use crate::federation::sharing_files::{SharingFileError, reload_sharing};
 use crate::federation::state::FederationState;
 use crate::model::ValidationError;
+use crate::model::shown;
 use crate::model::statement::SharedAssessment;
 use crate::policy::Action;
 use crate::policy::sharing::SharingAction;
@@ -77,13 +78,13 @@ impl NodeApi {
         if id.is_empty() || id.len() > 64 || !id.chars().all(|c| c.is_ascii_alphanumeric() || c == '-') {
             return Err(invalid(ValidationError::new(
                 "assessment_id",
-                format!("`{id}` is not an assessment id"),
+                format!("`{}` is not an assessment id", shown(id)),
             )));
         }
         if !is_org_id(&r.to_org) {
             return Err(invalid(ValidationError::new(
                 "to_org",
-                format!("`{}` is not an organisation id", r.to_org),
+                format!("`{}` is not an organisation id", shown(&r.to_org)),
             )));
         }
         let version = admin::version_to_explain(state, id, (r.version != 0).then_some(r.version))

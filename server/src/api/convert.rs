@@ -11,10 +11,15 @@ use crate::model::assessment::{
     Trend, Trigger,
 };
 use crate::model::marking::Tlp;
+use crate::model::shown;
 use crate::model::situation::{Crime, ProtectedGroup, SituationSpec};
 
 /// Decodes a wire enum that must be set to a known value.
-fn required<E, T>(field: &str, raw: i32, map: impl Fn(E) -> Option<T>) -> Result<T, ValidationError>
+pub(super) fn required<E, T>(
+    field: &str,
+    raw: i32,
+    map: impl Fn(E) -> Option<T>,
+) -> Result<T, ValidationError>
 where
     E: TryFrom<i32>,
 {
@@ -142,7 +147,7 @@ pub(super) fn content(c: pb::AssessmentContent) -> Result<AssessmentContent, Val
             let date = NaiveDate::parse_from_str(&t.date, "%Y-%m-%d").map_err(|_| {
                 ValidationError::new(
                     format!("upcoming_triggers[{i}].date"),
-                    format!("`{}` is not a date (YYYY-MM-DD)", t.date),
+                    format!("`{}` is not a date (YYYY-MM-DD)", shown(&t.date)),
                 )
             })?;
             Ok(Trigger {
@@ -164,7 +169,7 @@ pub(super) fn content(c: pb::AssessmentContent) -> Result<AssessmentContent, Val
                 _ => {
                     return Err(ValidationError::new(
                         format!("sources[{i}].reliability"),
-                        format!("`{}` is not a reliability grade (A to F)", s.reliability),
+                        format!("`{}` is not a reliability grade (A to F)", shown(&s.reliability)),
                     ));
                 }
             };

@@ -62,7 +62,7 @@ fn id(id: &str) -> Result<&str, Status> {
     if id.len() > 64 || !id.chars().all(|c| c.is_ascii_alphanumeric() || c == '-') {
         return Err(invalid(ValidationError::new(
             "id",
-            format!("`{id}` is not an assessment id"),
+            format!("`{}` is not an assessment id", crate::model::shown(id)),
         )));
     }
     Ok(id)

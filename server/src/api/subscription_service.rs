@@ -17,7 +17,7 @@ use crate::model::ValidationError;
 use crate::model::caller::Caller;
 use crate::model::reference::ReferenceData;
 use crate::model::situation::Crime;
-use crate::model::subscription::{Filters, Subscription, Webhook};
+use crate::model::subscription::{Filters, MAX_FILTER_VALUES, Subscription, Webhook};
 use crate::policy::Action;
 use crate::store::{DeadLetter, StoreError};
 use crate::warnings::subscriptions::{SubscriptionError, Subscriptions};
@@ -183,6 +183,23 @@ fn check_in_request_order(
     f: &pb::SubscriptionFilters,
     reference: &ReferenceData,
 ) -> Result<(), ValidationError> {
+    // Counts first: a request listing a hundred thousand values is refused
+    // before any of them is looked up.
+    let sizes = [
+        ("countries", f.countries.len()),
+        ("regional_bodies", f.regional_bodies.len()),
+        ("m49_regions", f.m49_regions.len()),
+        ("risk_factors", f.risk_factors.len()),
+        ("crimes", f.crimes.len()),
+    ];
+    for (field, len) in sizes {
+        if len > MAX_FILTER_VALUES {
+            return Err(ValidationError::new(
+                field,
+                format!("{len} values; at most {MAX_FILTER_VALUES} allowed"),
+            ));
+        }
+    }
     let one = |field: &str, i: usize, filters: Filters| {
         filters
             .validate(reference)

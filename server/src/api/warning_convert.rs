@@ -6,7 +6,7 @@ use chrono::{DateTime, Utc};
 use std::str::FromStr;
 use tocsin_proto::v1 as pb;
 
-use crate::api::convert::{situation_spec, timestamp, tlp, wire_spec, wire_tlp};
+use crate::api::convert::{required, situation_spec, timestamp, tlp, wire_spec, wire_tlp};
 use crate::model::ValidationError;
 use crate::model::warning::measures::{Lapse, Stats, Summary};
 use crate::model::warning::{Addressee, AssessmentRef, Ending, Warning, WarningContent, WarningRef};
@@ -45,10 +45,7 @@ pub(super) fn content(c: pb::WarningContent) -> Result<WarningContent, Validatio
             role: parse(&format!("addressees[{i}].role"), &a.role)?,
         });
     }
-    let tlp = pb::Tlp::try_from(c.tlp)
-        .ok()
-        .and_then(tlp)
-        .ok_or_else(|| ValidationError::new("tlp", "must be set"))?;
+    let tlp = required("tlp", c.tlp, tlp)?;
     Ok(WarningContent {
         situation: situation_spec(situation).map_err(|e| e.under("situation"))?,
         assessment: AssessmentRef {

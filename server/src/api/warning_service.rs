@@ -380,7 +380,7 @@ impl WarningService for WarningApi {
                 .ok_or_else(|| {
                     Status::not_found(format!(
                         "subscription `{}` not found among yours",
-                        r.subscription_id
+                        crate::model::shown(&r.subscription_id)
                     ))
                 })?;
             Some(own.filters)

@@ -18,6 +18,7 @@ use crate::model::assessment::{
 use crate::model::audit::{AuditEvent, AuditKind, version_subject};
 use crate::model::caller::Caller;
 use crate::model::reference::ReferenceData;
+use crate::model::shown;
 use crate::policy::{AccessPolicy, Action, Resource};
 use crate::store::{Store, StoreError};
 
@@ -192,7 +193,7 @@ impl Assessments {
                 .store
                 .assessment(id, Some(v))?
                 .ok_or_else(|| ServiceError::NotFound {
-                    what: format!("assessment `{id}` version {v}"),
+                    what: format!("assessment `{}` version {v}", shown(id)),
                 })?,
         };
         self.authorize_assessment(caller, Action::GetAssessment, &assessment)?;
@@ -295,7 +296,7 @@ impl Assessments {
         self.store
             .assessment(id, None)?
             .ok_or_else(|| ServiceError::NotFound {
-                what: format!("assessment `{id}`"),
+                what: format!("assessment `{}`", shown(id)),
             })
     }
 

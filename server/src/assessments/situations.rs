@@ -8,6 +8,7 @@ use crate::assessments::{Assessments, ServiceError};
 use crate::model::assessment::{Assessment, AssessmentStatus};
 use crate::model::caller::Caller;
 use crate::model::geography::M49Region;
+use crate::model::shown;
 use crate::model::situation::SituationSpec;
 use crate::policy::Action;
 
@@ -50,7 +51,7 @@ impl Assessments {
             .into_iter()
             .find(|v| v.id == id)
             .ok_or_else(|| ServiceError::NotFound {
-                what: format!("situation `{id}`"),
+                what: format!("situation `{}`", shown(id)),
             })
     }
 

@@ -8,6 +8,7 @@ use crate::assessments::{AssessmentView, Assessments, ServiceError};
 use crate::model::assessment::{LifecycleError, check_withdrawal_reason};
 use crate::model::audit::AuditKind;
 use crate::model::caller::Caller;
+use crate::model::shown;
 use crate::policy::Action;
 
 impl Assessments {
@@ -27,7 +28,7 @@ impl Assessments {
                 self.store
                     .assessment(id, Some(v))?
                     .ok_or_else(|| ServiceError::NotFound {
-                        what: format!("assessment `{id}` version {v}"),
+                        what: format!("assessment `{}` version {v}", shown(id)),
                     })?
             }
             _ => latest.clone(),

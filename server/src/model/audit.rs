@@ -98,7 +98,7 @@ impl FromStr for AuditKind {
             .iter()
             .copied()
             .find(|k| k.as_str() == wanted)
-            .ok_or_else(|| UnknownKind(s.to_owned()))
+            .ok_or_else(|| UnknownKind(super::shown(s)))
     }
 }
 

@@ -56,3 +56,15 @@ mod tests {
         );
     }
 }
+
+/// Longest part of an untrusted value an error message repeats.
+const SHOWN_CHARS: usize = 64;
+
+/// An untrusted value as an error message quotes it: whole when short, else
+/// its first characters and `…`, so a huge value never becomes a huge error.
+pub fn shown(value: &str) -> String {
+    match value.char_indices().nth(SHOWN_CHARS) {
+        None => value.to_owned(),
+        Some((cut, _)) => format!("{}…", &value[..cut]),
+    }
+}

@@ -71,7 +71,10 @@ impl FromStr for Tlp {
         let upper = s.trim().to_ascii_uppercase().replace('_', "+");
         let bare = upper.strip_prefix("TLP:").unwrap_or(&upper);
         Tlp::ALL.into_iter().find(|t| t.as_str() == bare).ok_or_else(|| {
-            format!("unknown TLP label `{s}` (expected CLEAR, GREEN, AMBER, AMBER+STRICT or RED)")
+            format!(
+                "unknown TLP label `{}` (expected CLEAR, GREEN, AMBER, AMBER+STRICT or RED)",
+                super::shown(s)
+            )
         })
     }
 }

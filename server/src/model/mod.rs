@@ -23,4 +23,4 @@ mod error;
 #[cfg(test)]
 pub(crate) mod fixtures;
 
-pub use error::ValidationError;
+pub use error::{ValidationError, shown};

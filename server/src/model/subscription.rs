@@ -6,6 +6,7 @@ use serde::{Deserialize, Serialize};
 use std::collections::BTreeSet;
 use std::fmt;
 
+use super::shown;
 use crate::model::ValidationError;
 use crate::model::reference::ReferenceData;
 use crate::model::situation::Crime;
@@ -205,15 +206,6 @@ fn check_url(url: &str) -> Result<(), String> {
         return Err(format!("`{}` has no host", shown(url)));
     }
     Ok(())
-}
-
-/// An untrusted value, cut short for an error message.
-fn shown(value: &str) -> String {
-    if value.chars().count() <= 64 {
-        value.to_owned()
-    } else {
-        format!("{}…", value.chars().take(64).collect::<String>())
-    }
 }
 
 /// A user's subscription. Serialised only into the node's store.

@@ -10,7 +10,7 @@ use tokio::net::TcpListener;
 use tokio::sync::{Notify, watch};
 use tokio::task::JoinHandle;
 use tonic::transport::server::TcpIncoming;
-use tonic::transport::{Certificate, Identity, Server, ServerTlsConfig};
+use tonic::transport::{Certificate, Identity, ServerTlsConfig};
 
 use crate::config::FederationSection;
 use crate::federation::directory::Directory;
@@ -110,14 +110,16 @@ pub(super) async fn start(
         addr: config.listen,
         source,
     })?;
-    let server_tls = ServerTlsConfig::new()
-        .identity(Identity::from_pem(&tls.cert_pem, &tls.key_pem))
-        .client_ca_root(Certificate::from_pem(&tls.ca_pem));
+    let server_tls = super::limits::tls(
+        ServerTlsConfig::new()
+            .identity(Identity::from_pem(&tls.cert_pem, &tls.key_pem))
+            .client_ca_root(Certificate::from_pem(&tls.ca_pem)),
+    );
     let (stop, stopped) = watch::channel(false);
     let mut server_stop = stopped.clone();
     let service = FederationServiceServer::new(FederationApi::new(state.clone(), stopped.clone()))
         .max_decoding_message_size(64 * 1024);
-    let router = Server::builder()
+    let router = super::limits::server()
         .tls_config(server_tls)
         .map_err(|e| StartError::Serve(e.to_string()))?
         .add_service(service);

@@ -3,6 +3,7 @@
 //! served until every check has passed.
 
 mod federate;
+mod limits;
 mod sample;
 mod warn;
 
@@ -17,9 +18,9 @@ use tokio::net::TcpListener;
 use tokio::sync::oneshot;
 use tokio::task::JoinHandle;
 use tonic::transport::server::TcpIncoming;
-use tonic::transport::{Identity, Server, ServerTlsConfig};
+use tonic::transport::{Identity, ServerTlsConfig};
 
-use crate::api::{AuthnLayer, NodeApi, SubscriptionApi, WarningApi};
+use crate::api::{NodeApi, SubscriptionApi, WarningApi};
 use crate::assessments::Assessments;
 use crate::auth::{DevIssuer, DevIssuerSettings, OidcSettings, RunningDevIssuer, TokenVerifier};
 use crate::config::Config;
@@ -308,14 +309,16 @@ async fn serve(
     let reflection_v1alpha = reflection()
         .build_v1alpha()
         .map_err(|e| StartError::Serve(e.to_string()))?;
-    let tls = ServerTlsConfig::new().identity(Identity::from_pem(&identity.cert_pem, &identity.key_pem));
+    let tls = limits::tls(
+        ServerTlsConfig::new().identity(Identity::from_pem(&identity.cert_pem, &identity.key_pem)),
+    );
     let audit_api = crate::api::AuditApi::for_node(&api);
     let node = NodeServiceServer::new(api).max_decoding_message_size(MAX_REQUEST_BYTES);
     let incoming = TcpIncoming::from(listener).with_nodelay(Some(true));
-    let router = Server::builder()
+    let router = limits::server()
         .tls_config(tls)
         .map_err(|e| StartError::Serve(e.to_string()))?
-        .layer(AuthnLayer::new(verifier))
+        .layer(audit_api.authn(verifier))
         .add_service(health)
         .add_service(reflection_v1)
         .add_service(reflection_v1alpha)

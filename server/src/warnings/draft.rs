@@ -12,6 +12,7 @@ use crate::model::assessment::{Assessment, AssessmentStatus};
 use crate::model::audit::AuditKind;
 use crate::model::caller::Caller;
 use crate::model::cap::to_cap_xml;
+use crate::model::shown;
 use crate::model::warning::{MsgType, Warning, WarningContent, WarningStatus, high_factors, proposals};
 use crate::policy::Action;
 use crate::store::{StoredWarning, WarningChange};
@@ -213,7 +214,7 @@ impl Warnings {
                 if a.organisation != self.org && state.directory.organisation(&a.organisation).is_none() {
                     return Err(ValidationError::new(
                         format!("addressees[{i}].organisation"),
-                        format!("`{}` is not in the federation directory", a.organisation),
+                        format!("`{}` is not in the federation directory", shown(&a.organisation)),
                     )
                     .into());
                 }
@@ -225,7 +226,10 @@ impl Warnings {
             .ok_or_else(|| {
                 ValidationError::new(
                     "assessment",
-                    format!("no assessment `{}` on this node", content.assessment),
+                    format!(
+                        "no assessment `{}` on this node",
+                        shown(&content.assessment.to_string())
+                    ),
                 )
             })?;
         content.check_assessment(&assessment)?;

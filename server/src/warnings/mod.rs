@@ -32,6 +32,7 @@ use crate::model::ValidationError;
 use crate::model::audit::{AuditEvent, AuditKind};
 use crate::model::caller::Caller;
 use crate::model::reference::ReferenceData;
+use crate::model::shown;
 use crate::model::warning::{AdvanceError, WarningError};
 use crate::policy::Action;
 use crate::store::{Store, StoreError, StoredWarning, WarningChange, WarningEvent};
@@ -153,7 +154,7 @@ impl Warnings {
         self.store
             .warning(sender, id)?
             .ok_or_else(|| WarningsError::NotFound {
-                what: format!("warning `{sender}/{id}`"),
+                what: format!("warning `{}/{}`", shown(sender), shown(id)),
             })
     }
 

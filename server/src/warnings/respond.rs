@@ -10,6 +10,7 @@ use super::{Warnings, WarningsError};
 use crate::model::audit::AuditKind;
 use crate::model::caller::{Caller, Role};
 use crate::model::shared_warning::{ResponseKind, SharedAction, SharedActionUpdate, WarningResponse};
+use crate::model::shown;
 use crate::model::warning::{
     AckKind, Acknowledgement, Action, ActionKind, ActionStatus, AfterActionNote, Decision, DecisionKind,
     MsgType, Outcome, WarningStatus,
@@ -122,7 +123,7 @@ impl Warnings {
             && !stored.responses.decisions.iter().any(|d| &d.id == decision)
         {
             return Err(WarningsError::NotFound {
-                what: format!("decision `{decision}` of warning `{id}`"),
+                what: format!("decision `{}` of warning `{}`", shown(decision), shown(id)),
             });
         }
         let now = Utc::now();
@@ -187,7 +188,7 @@ impl Warnings {
             .iter_mut()
             .find(|a| a.id == action_id)
             .ok_or_else(|| WarningsError::NotFound {
-                what: format!("action `{action_id}` of warning `{id}`"),
+                what: format!("action `{}` of warning `{}`", shown(action_id), shown(id)),
             })?;
         *slot = slot.advance(status, outcome, &caller.subject, now)?;
         let action = slot.clone();
@@ -226,7 +227,7 @@ impl Warnings {
             .collect();
         if decisions.is_empty() {
             return Err(WarningsError::NotFound {
-                what: format!("decision `{decision_id}` of warning `{id}`"),
+                what: format!("decision `{}` of warning `{}`", shown(decision_id), shown(id)),
             });
         }
         let now = Utc::now();
@@ -262,7 +263,10 @@ impl Warnings {
         let _writer = self.writer.lock().await;
         let mut stored = self.load(sender, id)?;
         if stored.warning.issued.is_none() {
-            return Err(WarningsError::Precondition(format!("warning `{id}` is a draft")));
+            return Err(WarningsError::Precondition(format!(
+                "warning `{}` is a draft",
+                shown(id)
+            )));
         }
         let note = AfterActionNote {
             id: local_id(&self.org),

@@ -9,6 +9,7 @@ use std::sync::Arc;
 use crate::model::ValidationError;
 use crate::model::caller::Caller;
 use crate::model::reference::ReferenceData;
+use crate::model::shown;
 use crate::model::subscription::{Filters, Subscription, Webhook};
 use crate::model::warning::Warning;
 use crate::store::{Store, StoreError};
@@ -99,15 +100,6 @@ impl Subscriptions {
             .collect();
         found.sort_by(|a, b| (a.created_at, &a.id).cmp(&(b.created_at, &b.id)));
         Ok(found)
-    }
-}
-
-/// An untrusted id, cut short for an error message.
-fn shown(id: &str) -> String {
-    if id.chars().count() <= 64 {
-        id.to_owned()
-    } else {
-        format!("{}…", id.chars().take(64).collect::<String>())
     }
 }
 

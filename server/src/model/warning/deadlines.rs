@@ -151,7 +151,12 @@ pub mod period {
 
     /// Reads `6h`, `14d`, `90m`; refuses anything else, naming it.
     pub fn parse(text: &str) -> Result<TimeDelta, String> {
-        let bad = || format!("`{text}` is not a period (a whole number and s, m, h, d or w: `6h`, `14d`)");
+        let bad = || {
+            format!(
+                "`{}` is not a period (a whole number and s, m, h, d or w: `6h`, `14d`)",
+                crate::model::shown(text)
+            )
+        };
         let trimmed = text.trim();
         let unit = trimmed.chars().last().ok_or_else(bad)?;
         let seconds = UNITS

@@ -37,6 +37,7 @@ mod threshold;
 mod timeline;
 mod vocabulary;
 
+use crate::model::shown;
 use vocabulary::vocabulary_names;
 
 #[cfg(test)]
@@ -289,7 +290,7 @@ pub(crate) fn check_org_id(field: &str, id: &str) -> Result<(), ValidationError>
             field,
             format!(
                 "`{}` is not an organisation id (1 to 64 of a-z, 0-9, `-`, `_`)",
-                id.escape_debug()
+                shown(id).escape_debug()
             ),
         ))
     }
@@ -309,7 +310,7 @@ pub(crate) fn check_identifier(field: &str, id: &str) -> Result<(), ValidationEr
             field,
             format!(
                 "`{}` is not a warning identifier (1 to 128 printable ASCII characters, no space, `,`, `<` or `&`)",
-                id.escape_debug()
+                shown(id).escape_debug()
             ),
         ))
     }

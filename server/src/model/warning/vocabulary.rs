@@ -40,7 +40,12 @@ macro_rules! vocabulary_names {
                 let wanted = s.trim().to_ascii_lowercase().replace([' ', '-'], "_");
                 Self::ALL.iter().copied().find(|v| v.as_str() == wanted).ok_or_else(|| {
                     let names: Vec<&str> = Self::ALL.iter().map(|v| v.as_str()).collect();
-                    format!("unknown {} `{s}` (expected one of {})", $what, names.join(", "))
+                    format!(
+                        "unknown {} `{}` (expected one of {})",
+                        $what,
+                        $crate::model::shown(s),
+                        names.join(", ")
+                    )
                 })
             }
         }
