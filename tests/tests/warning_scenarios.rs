@@ -2,8 +2,9 @@
 //! federation (four real nodes, mutual TLS, sled, the example sharing
 //! policies): a pre-election surge reaching its addressees directly and by
 //! relay, an update and a cancel notice, two organisations deciding
-//! differently, a decision to monitor followed by an after-action note, and
-//! bad input that changes nothing. Every wait is on `WatchWarnings` events
+//! differently, a decision to monitor followed by an after-action note, a
+//! watch sent up the escalation chain to UN HQ, and bad input that changes
+//! nothing. Every wait is on `WatchWarnings` events
 //! with a deadline.
 
 // Test code: a failed unwrap is a failed test.
@@ -17,6 +18,8 @@ mod disagreement;
 mod monitor_note;
 #[path = "warning_scenarios/surge.rs"]
 mod surge;
+#[path = "warning_scenarios/up_the_chain.rs"]
+mod up_the_chain;
 #[path = "warning_scenarios/update_cancel.rs"]
 mod update_cancel;
 

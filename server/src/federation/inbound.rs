@@ -209,14 +209,22 @@ fn forward_to(
 }
 
 /// Those a statement is owed to, whom a relay forwards it to (TLP and hop
-/// limit permitting) whatever its relay policy says: a warning's
-/// addressees, and every recipient of a response to a warning (its sender,
-/// the relays the warning came through, the organisation an escalation goes
-/// to) — so that warnings reach who must decide and the answers find their
-/// way back along the path the warning took.
+/// limit permitting) whatever its relay policy says: every recipient of a
+/// warning (its addressees, the organisations of the sender's escalation
+/// chain on the way to them, and whoever the sender's policy chose), and
+/// every recipient of a response to a warning (its sender, the relays the
+/// warning came through, the organisation an escalation goes to) — so that
+/// warnings reach who must decide and the answers find their way back along
+/// the path the warning took.
 fn owed_to(statement: &Statement) -> BTreeSet<&str> {
     match &statement.body {
-        StatementBody::Warning(warning) => warning.addressed().collect(),
+        StatementBody::Warning(warning) => statement
+            .audience
+            .recipients
+            .iter()
+            .map(String::as_str)
+            .chain(warning.addressed())
+            .collect(),
         // The responder named them: the warning's sender, the relays the
         // warning came through (the way back), and those its policy allows.
         StatementBody::Response(response) => {

@@ -119,7 +119,9 @@ impl Warnings {
             .events
             .push(Self::event(&issued, "issued", issued.content.headline.clone()));
         if let Some(state) = &self.federation {
-            change.outbox.extend(warning_entry(state, &issued, now));
+            change
+                .outbox
+                .extend(warning_entry(state, &issued, &self.settings.chain(), now));
         }
         change.put.push(stored);
         self.commit(change).await?;

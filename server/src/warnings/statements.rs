@@ -15,7 +15,7 @@ use crate::federation::state::FederationState;
 use crate::federation::warning_view::{policy_level, shared_situation};
 use crate::model::shared_warning::{SharedWarning, WarningResponse};
 use crate::model::statement::{Audience, Statement, StatementBody};
-use crate::model::warning::Warning;
+use crate::model::warning::{EscalationChain, Warning};
 use crate::policy::sharing::StatementFacts;
 use crate::store::OutboxEntry;
 
@@ -109,12 +109,23 @@ pub fn warning_statement_id(org: &str, id: &str) -> String {
     format!("{org}:w:{id}")
 }
 
-/// The statement of an issued warning of this node, for its addressees and
-/// whoever the policy allows; `None` for a draft or when nobody may get it.
-pub fn warning_entry(state: &FederationState, warning: &Warning, now: DateTime<Utc>) -> Option<OutboxEntry> {
+/// The statement of an issued warning of this node, for its addressees,
+/// the organisations of `chain` between this node and each addressee (who
+/// relay it there), and whoever the policy allows; `None` for a draft or
+/// when nobody may get it.
+pub fn warning_entry(
+    state: &FederationState,
+    warning: &Warning,
+    chain: &EscalationChain,
+    now: DateTime<Utc>,
+) -> Option<OutboxEntry> {
     let shared = SharedWarning::of(warning, shared_situation(state, warning))?;
-    let named: BTreeSet<String> = shared.addressed().map(str::to_owned).collect();
-    let facts = facts(state, warning, "warning", named.clone(), false);
+    let addressed: BTreeSet<String> = shared.addressed().map(str::to_owned).collect();
+    let facts = facts(state, warning, "warning", addressed.clone(), false);
+    let mut named = addressed.clone();
+    for addressee in &addressed {
+        named.extend(chain.between(&state.org, addressee).iter().cloned());
+    }
     let recipients = recipients(state, &facts, &named);
     entry(
         state,

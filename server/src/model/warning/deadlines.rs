@@ -139,6 +139,18 @@ impl EscalationChain {
             None => &self.0,
         }
     }
+
+    /// The organisations between `from` and `to` on the way up the chain
+    /// (from its start when `from` is not in it); none when `to` is not
+    /// above `from`. A warning from `from` to `to` names them as recipients,
+    /// so that they may relay it there.
+    pub fn between(&self, from: &str, to: &str) -> &[String] {
+        let above = self.above(from);
+        match above.iter().position(|o| o == to) {
+            Some(j) => &above[..j],
+            None => &[],
+        }
+    }
 }
 
 /// Serde for [`TimeDelta`] as text: a whole number and a unit `s`, `m`,

@@ -416,3 +416,16 @@ fn only_live_warnings_escalate() {
         assert_eq!(due_at(&warning, &responses, after), owned(want), "{name}");
     }
 }
+
+#[test]
+fn the_way_up_the_chain_is_between_sender_and_addressee() {
+    let chain = EscalationChain::new(["xaa", "ecowas", "au", "un-hq"]);
+    assert_eq!(chain.between("xaa", "un-hq"), ["ecowas", "au"]);
+    assert_eq!(chain.between("xaa", "ecowas"), [] as [&str; 0]);
+    assert_eq!(chain.between("ecowas", "un-hq"), ["au"]);
+    // Not above the sender, or not in the chain: no way up to it.
+    assert_eq!(chain.between("au", "xaa"), [] as [&str; 0]);
+    assert_eq!(chain.between("xaa", "wanep"), [] as [&str; 0]);
+    // A sender outside the chain enters it at its start.
+    assert_eq!(chain.between("wanep", "au"), ["xaa", "ecowas"]);
+}
