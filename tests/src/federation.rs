@@ -15,6 +15,7 @@ use tocsin_server::model::signing::NodeKey;
 use tocsin_server::store::InboxEntry;
 
 use crate::node::{Issuer, TestNode};
+use crate::ports::free_port;
 
 /// Longest a test waits for statements to arrive before it fails.
 pub const CONVERGENCE: Duration = Duration::from_secs(30);
@@ -71,11 +72,6 @@ pub fn chain() -> Vec<OrgSpec> {
 pub struct LocalFederation {
     pub nodes: BTreeMap<String, TestNode>,
     pub files: TempDir,
-}
-
-fn free_port() -> Result<u16> {
-    let listener = std::net::TcpListener::bind("127.0.0.1:0")?;
-    Ok(listener.local_addr()?.port())
 }
 
 fn policies() -> PathBuf {

@@ -14,6 +14,7 @@ use tocsin_server::federation::pki::{self, CertFiles};
 use tocsin_server::model::signing::NodeKey;
 
 use crate::federation::OrgSpec;
+use crate::ports::free_port;
 
 /// One organisation's files and its node's configuration.
 #[derive(Debug, Clone)]
@@ -37,11 +38,6 @@ pub struct FederationFiles {
     ca_dir: PathBuf,
     directory: PathBuf,
     orgs: Vec<OrgFiles>,
-}
-
-fn free_port() -> Result<u16> {
-    let listener = std::net::TcpListener::bind("127.0.0.1:0")?;
-    Ok(listener.local_addr()?.port())
 }
 
 /// The example sharing policies, `policies/sharing/<set>`.

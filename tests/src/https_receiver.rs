@@ -3,6 +3,7 @@
 //! delivery's signature with the shared secret, records what it got, and
 //! answers with a status the test may change at any time.
 
+pub use crate::ports::free_port;
 use anyhow::{Context, Result};
 use axum::extract::State;
 use axum::http::{HeaderMap, StatusCode};
@@ -177,12 +178,6 @@ impl Drop for Serving {
     fn drop(&mut self) {
         self.task.abort();
     }
-}
-
-/// A loopback port nothing listens on right now.
-pub fn free_port() -> Result<u16> {
-    let listener = std::net::TcpListener::bind("127.0.0.1:0")?;
-    Ok(listener.local_addr()?.port())
 }
 
 async fn receive(State(r): State<Receiver>, headers: HeaderMap, body: axum::body::Bytes) -> StatusCode {

@@ -10,6 +10,7 @@ pub mod golden;
 pub mod https_receiver;
 pub mod node;
 pub mod oidc;
+pub mod ports;
 pub mod process;
 pub mod rogue;
 pub mod warnings;

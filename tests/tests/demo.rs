@@ -14,15 +14,7 @@ const NODE: &str = env!("CARGO_BIN_EXE_node-under-test");
 
 /// A base port with its 32 successors free right now.
 fn free_base() -> u16 {
-    for _ in 0..50 {
-        let probe = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
-        let base = probe.local_addr().unwrap().port();
-        drop(probe);
-        if base < 60_000 && (0..32).all(|i| std::net::TcpListener::bind(("127.0.0.1", base + i)).is_ok()) {
-            return base;
-        }
-    }
-    panic!("no free port range");
+    tocsin_tests::ports::free_ports(33).unwrap()
 }
 
 /// Runs the demo until it says the nodes are up; returns what it printed.

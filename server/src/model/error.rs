@@ -38,6 +38,18 @@ impl fmt::Display for ValidationError {
     }
 }
 
+/// Longest part of an untrusted value an error message repeats.
+const SHOWN_CHARS: usize = 64;
+
+/// An untrusted value as an error message quotes it: whole when short, else
+/// its first characters and `…`, so a huge value never becomes a huge error.
+pub fn shown(value: &str) -> String {
+    match value.char_indices().nth(SHOWN_CHARS) {
+        None => value.to_owned(),
+        Some((cut, _)) => format!("{}…", &value[..cut]),
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -55,16 +67,13 @@ mod tests {
             "`content.tlp`: missing"
         );
     }
-}
 
-/// Longest part of an untrusted value an error message repeats.
-const SHOWN_CHARS: usize = 64;
-
-/// An untrusted value as an error message quotes it: whole when short, else
-/// its first characters and `…`, so a huge value never becomes a huge error.
-pub fn shown(value: &str) -> String {
-    match value.char_indices().nth(SHOWN_CHARS) {
-        None => value.to_owned(),
-        Some((cut, _)) => format!("{}…", &value[..cut]),
+    #[test]
+    fn shown_cuts_long_values_at_a_character() {
+        assert_eq!(shown("XAA"), "XAA");
+        let exact = "é".repeat(64);
+        assert_eq!(shown(&exact), exact);
+        assert_eq!(shown(&"é".repeat(65)), format!("{exact}…"));
+        assert_eq!(shown(&"a".repeat(1 << 20)).chars().count(), 65);
     }
 }
