@@ -11,6 +11,7 @@ pub mod https_receiver;
 pub mod node;
 pub mod oidc;
 pub mod ports;
+pub mod proc_stats;
 pub mod process;
 pub mod rogue;
 pub mod warnings;
