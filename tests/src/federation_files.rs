@@ -5,6 +5,7 @@
 //! started again — in this process or as a child process — on the same ports.
 
 use anyhow::{Context, Result};
+use std::collections::BTreeMap;
 use std::fmt::Write as _;
 use std::path::{Path, PathBuf};
 use tempfile::TempDir;
@@ -38,6 +39,9 @@ pub struct FederationFiles {
     ca_dir: PathBuf,
     directory: PathBuf,
     orgs: Vec<OrgFiles>,
+    /// Subscriber → peer → the port its directory names for that peer
+    /// (see `route_through`).
+    routes: BTreeMap<String, BTreeMap<String, u16>>,
 }
 
 /// The example sharing policies, `policies/sharing/<set>`.
@@ -107,6 +111,7 @@ impl FederationFiles {
             ca_dir,
             directory,
             orgs,
+            routes: BTreeMap::new(),
         };
         files.write_directory()?;
         Ok(files)
@@ -190,6 +195,25 @@ impl FederationFiles {
         Ok(env)
     }
 
+    /// Makes `subscriber`'s node reach `peer` at `127.0.0.1:port` (e.g. a
+    /// fault proxy in front of it) while `peer` still listens on its own
+    /// port: `subscriber` gets a directory of its own naming that endpoint.
+    /// Takes effect when its node next starts.
+    pub fn route_through(&mut self, subscriber: &str, peer: &str, port: u16) -> Result<()> {
+        self.org(peer)?;
+        let own = self.routed_directory(subscriber);
+        self.set(subscriber, "TOCSIN_FEDERATION_DIRECTORY", &shown(&own))?;
+        self.routes
+            .entry(subscriber.to_owned())
+            .or_default()
+            .insert(peer.to_owned(), port);
+        self.write_directory()
+    }
+
+    fn routed_directory(&self, subscriber: &str) -> PathBuf {
+        self.dir.path().join(format!("directory-{subscriber}.toml"))
+    }
+
     fn write_directory(&self) -> Result<()> {
         let ca = self.ca_dir.join(pki::CA_CERT_FILE);
         let mut text = format!("ca_cert = {:?}\n", shown(&ca));
@@ -197,6 +221,19 @@ impl FederationFiles {
             text.push_str(&org.entry);
         }
         std::fs::write(&self.directory, text)?;
+        for (subscriber, routes) in &self.routes {
+            let mut text = format!("ca_cert = {:?}\n", shown(&ca));
+            for org in &self.orgs {
+                match routes.get(&org.id) {
+                    Some(port) => text.push_str(&org.entry.replace(
+                        &format!("endpoint = \"https://127.0.0.1:{}\"", org.port),
+                        &format!("endpoint = \"https://127.0.0.1:{port}\""),
+                    )),
+                    None => text.push_str(&org.entry),
+                }
+            }
+            std::fs::write(self.routed_directory(subscriber), text)?;
+        }
         Ok(())
     }
 }

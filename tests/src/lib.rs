@@ -3,6 +3,7 @@
 
 pub mod cli;
 pub mod content;
+pub mod fault_proxy;
 pub mod federation;
 pub mod federation_files;
 pub mod federation_nodes;

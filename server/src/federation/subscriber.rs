@@ -15,6 +15,11 @@ use crate::federation::state::FederationState;
 const FIRST_RETRY: Duration = Duration::from_millis(100);
 const LAST_RETRY: Duration = Duration::from_secs(30);
 const CONNECT_TIMEOUT: Duration = Duration::from_secs(10);
+/// How often the link is pinged, and how long the answer may take before it
+/// is given up for dead: a connection that went silent without closing (a
+/// middlebox lost its state) is otherwise waited on for ever.
+const KEEPALIVE_INTERVAL: Duration = Duration::from_secs(10);
+const KEEPALIVE_TIMEOUT: Duration = Duration::from_secs(10);
 /// Deliveries are decoded up to this size whatever `max_message_bytes` says,
 /// so that one over the limit reaches the envelope check and is refused,
 /// recorded and skipped, instead of breaking the stream where it stands.
@@ -128,6 +133,9 @@ async fn session(
             reason: e.to_string(),
         })?
         .connect_timeout(CONNECT_TIMEOUT)
+        .http2_keep_alive_interval(KEEPALIVE_INTERVAL)
+        .keep_alive_timeout(KEEPALIVE_TIMEOUT)
+        .keep_alive_while_idle(true)
         .tcp_nodelay(true)
         .tls_config(config)?
         .connect()
