@@ -8,7 +8,8 @@ use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use tocsin_proto::v1 as pb;
-use tocsin_server::store::Store;
+use tocsin_server::node::RunningNode;
+use tocsin_server::store::{InboxEntry, Store};
 use tocsin_tests::content;
 use tocsin_tests::federation::chain;
 use tocsin_tests::federation_files::FederationFiles;
@@ -282,8 +283,7 @@ async fn chain_under_faults() {
         .collect();
     for org in ORGS {
         let running = federation.running(org).unwrap();
-        let inbox = running.store().inbox().unwrap();
-        let applied = *running.inbox_changes().unwrap().borrow();
+        let (applied, inbox) = settled_count(org, running).await;
         println!("{org}: {} statements received, {applied} stored", inbox.len());
         assert_eq!(
             applied,
@@ -314,6 +314,29 @@ async fn chain_under_faults() {
     assert_eq!(steps.len(), 2, "{steps:?}");
     assert!(steps[0].starts_with("escalated from ecowas to au"), "{steps:?}");
     assert!(steps[1].starts_with("escalated from au to un-hq"), "{steps:?}");
+}
+
+/// What `org` counted as stored and its inbox, read when no write stands
+/// between storing a statement and counting it (a late response may still
+/// be arriving): a statement stored twice counts more than the inbox holds.
+async fn settled_count(org: &str, running: &RunningNode) -> (u64, Vec<InboxEntry>) {
+    let mut changes = running.inbox_changes().unwrap();
+    let deadline = Instant::now() + SETTLE;
+    loop {
+        let before = *changes.borrow_and_update();
+        let inbox = running.store().inbox().unwrap();
+        let after = *changes.borrow();
+        if before == after && after >= inbox.len() as u64 {
+            return (after, inbox);
+        }
+        let left = deadline.saturating_duration_since(Instant::now());
+        if tokio::time::timeout(left, changes.changed()).await.is_err() {
+            panic!(
+                "`{org}` holds {} statements but counted {after} stored",
+                inbox.len()
+            );
+        }
+    }
 }
 
 /// Runs every publishing at once; returns how many assessments were published.
