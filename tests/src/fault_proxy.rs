@@ -57,6 +57,9 @@ struct Faults {
     hold_next: AtomicBool,
     stalled: watch::Sender<bool>,
     delay: watch::Sender<Duration>,
+    /// Bytes per second each direction of a connection may carry; 0 is
+    /// no limit.
+    rate: watch::Sender<u64>,
     /// Bumped by each cut; a connection started under an older value ends.
     cuts: watch::Sender<(u64, Cut)>,
     /// Bumped by each freeze; a connection started under an older value
@@ -102,6 +105,7 @@ impl FaultProxy {
             hold_next: AtomicBool::new(false),
             stalled: watch::Sender::new(false),
             delay: watch::Sender::new(Duration::ZERO),
+            rate: watch::Sender::new(0),
             cuts: watch::Sender::new((0, Cut::Close)),
             freezes: watch::Sender::new(0),
             forwarded: watch::Sender::new(0),
@@ -146,6 +150,12 @@ impl FaultProxy {
         self.faults.delay.send_replace(by);
     }
 
+    /// Limits each direction of every connection to `bytes_per_second`
+    /// (a slow link: a rate, not a latency); 0 lifts the limit.
+    pub fn throttle(&self, bytes_per_second: u64) {
+        self.faults.rate.send_replace(bytes_per_second);
+    }
+
     /// Cuts every live connection, mid-stream if it is in one.
     pub fn cut(&self, how: Cut) {
         self.faults.cuts.send_modify(|(generation, cut)| {
@@ -172,6 +182,7 @@ impl FaultProxy {
         self.drop_new(false);
         self.faults.hold_next.store(false, Ordering::SeqCst);
         self.delay(Duration::ZERO);
+        self.throttle(0);
         self.stall(false);
     }
 
@@ -276,6 +287,10 @@ async fn pump(
                 Ok(0) | Err(_) => return,
                 Ok(n) => n,
             };
+            let rate = *faults.rate.borrow();
+            if rate > 0 {
+                tokio::time::sleep(Duration::from_secs_f64(n as f64 / rate as f64)).await;
+            }
             let at = Instant::now() + *faults.delay.borrow();
             if chunks.send((at, buf[..n].to_vec())).await.is_err() {
                 return;

@@ -8,6 +8,7 @@
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
 use std::collections::{BTreeMap, BTreeSet};
+use std::net::SocketAddr;
 use std::path::Path;
 use std::time::{Duration, Instant};
 
@@ -15,6 +16,7 @@ use tocsin_proto::v1 as pb;
 use tocsin_server::federation::cursor::Cursor;
 use tocsin_server::store::{InboxEntry, OutboxEntry, Store};
 use tocsin_tests::content;
+use tocsin_tests::fault_proxy::FaultProxy;
 use tocsin_tests::federation::OrgSpec;
 use tocsin_tests::federation_files::FederationFiles;
 use tocsin_tests::federation_nodes::{Federation, publish_all, spawn};
@@ -26,6 +28,8 @@ const TEST_LIMIT: Duration = Duration::from_secs(300);
 const CATCH_UP: Duration = Duration::from_secs(120);
 /// Requests in flight while publishing.
 const IN_FLIGHT: usize = 16;
+/// Bytes per second on the link a receiver is killed on mid-stream.
+const SLOW_LINK: u64 = 256 * 1024;
 
 fn xaa() -> OrgSpec {
     OrgSpec {
@@ -222,7 +226,13 @@ async fn a_receiver_killed_mid_stream_ends_with_everything_once() {
 
 async fn sigkill_mid_stream() {
     const ASSESSMENTS: usize = 400;
-    let files = FederationFiles::create(&[xaa(), ecowas(), au()]).unwrap();
+    let mut files = FederationFiles::create(&[xaa(), ecowas(), au()]).unwrap();
+    // A slow link from XAA to ECOWAS, so that the kills find ECOWAS
+    // mid-stream however fast it stores what arrives.
+    let xaa_port = SocketAddr::from(([127, 0, 0, 1], files.org("xaa").unwrap().port));
+    let slow = FaultProxy::start("ecowas->xaa", xaa_port).await.unwrap();
+    slow.throttle(SLOW_LINK);
+    files.route_through("ecowas", "xaa", slow.port()).unwrap();
     let mut federation = Federation::start(files, &["xaa"]).await.unwrap();
     publish_all(
         federation.node("xaa").unwrap(),

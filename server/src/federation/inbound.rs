@@ -2,7 +2,8 @@
 //! envelope and relay path verify, the sender may present it, it is
 //! addressed to this node; then it is stored with the peer's cursor in one
 //! write, and queued for the peers this node may relay it to. A delivery
-//! that fails any check is refused, recorded, and skipped.
+//! that fails any check is refused, recorded, and skipped. Deliveries that
+//! arrived together are checked one by one and stored in one write.
 
 use chrono::Utc;
 use prost::Message;
@@ -19,7 +20,7 @@ use crate::model::shared_warning::ResponseKind;
 use crate::model::statement::{Statement, StatementBody};
 use crate::model::verified::Verified;
 use crate::policy::sharing::StatementFacts;
-use crate::store::{Applied, Arrival, OutboxEntry, Refusal, StoreError};
+use crate::store::{Applied, Arrival, Inbound, OutboxEntry, Refusal, StoreError};
 
 /// What became of a delivery.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -28,74 +29,109 @@ pub enum Received {
     Refused(String),
 }
 
-/// Checks and applies one delivery from `from`.
+/// Checks and applies one delivery from `from`: a batch of one.
 pub async fn receive(
     state: &FederationState,
     from: &str,
     delivery: pb::Delivery,
 ) -> Result<Received, StoreError> {
-    let cursor = delivery.cursor.clone();
-    match check(state, from, &delivery) {
-        Ok(Checked {
-            verified,
-            relays,
-            forward,
-            retracts,
-        }) => {
-            let arrival = Arrival {
-                verified: &verified,
-                relays,
-                from,
-                at: Utc::now(),
-            };
-            let applied = state
-                .store
-                .apply_inbound_retracting(from, &cursor, Some(&arrival), forward.as_ref(), &retracts)
-                .await?;
-            let statement = verified.value();
-            if applied == Applied::Stored {
-                state.inbox_grew();
-            }
-            audit_received(state, from, statement, applied).await;
-            match applied {
-                Applied::Stored if forward.is_some() => state.outbox_grew(),
-                Applied::Quarantined => tracing::warn!(
-                    peer = %from,
-                    origin = %statement.origin,
-                    statement = %statement.id,
-                    "equivocation: same statement id with different content, quarantined"
-                ),
-                _ => {}
-            }
-            Ok(Received::Applied(applied))
-        }
-        Err(reason) => {
-            tracing::warn!(peer = %from, %reason, "delivery refused");
-            let refusal = Refusal {
-                peer: from.to_owned(),
-                reason: reason.clone(),
-                at: Utc::now(),
-            };
-            state.store.record_refusal(&refusal).await?;
-            state.store.apply_inbound(from, &cursor, None, None).await?;
-            let refused = AuditEvent::peer(AuditKind::DeliveryRefused, from).detail(&reason);
-            state.store.audit(refused).await;
-            Ok(Received::Refused(reason))
-        }
-    }
+    let received = receive_batch(state, from, vec![delivery]).await?;
+    Ok(received
+        .into_iter()
+        .next()
+        .unwrap_or(Received::Applied(Applied::Duplicate)))
 }
 
-/// Records a stored or quarantined statement from `from` (duplicates are
-/// not news). Failures are logged; receiving goes on.
-async fn audit_received(state: &FederationState, from: &str, statement: &Statement, applied: Applied) {
+/// Checks each of `deliveries` from `from` (in order, each on its own: a
+/// refused one is recorded and skipped), then applies them all, with the
+/// cursor of the last, in one write; returns what became of each.
+pub async fn receive_batch(
+    state: &FederationState,
+    from: &str,
+    deliveries: Vec<pb::Delivery>,
+) -> Result<Vec<Received>, StoreError> {
+    let Some(cursor) = deliveries.last().map(|d| d.cursor.clone()) else {
+        return Ok(Vec::new());
+    };
+    let checked: Vec<Result<Checked, String>> = deliveries.iter().map(|d| check(state, from, d)).collect();
+    drop(deliveries);
+    let now = Utc::now();
+    let batch: Vec<Inbound<'_>> = checked
+        .iter()
+        .map(|c| match c {
+            Ok(c) => Inbound::Statement {
+                arrival: Arrival {
+                    verified: &c.verified,
+                    relays: c.relays.clone(),
+                    from,
+                    at: now,
+                },
+                forward: c.forward.clone(),
+                retracts: c.retracts.clone(),
+            },
+            Err(reason) => Inbound::Refused(Refusal {
+                peer: from.to_owned(),
+                reason: reason.clone(),
+                at: now,
+            }),
+        })
+        .collect();
+    let audit = |index: usize, applied: Applied| match checked.get(index)? {
+        Ok(c) => received_event(from, c.verified.value(), applied),
+        Err(reason) => Some(AuditEvent::peer(AuditKind::DeliveryRefused, from).detail(reason)),
+    };
+    let applied = state
+        .store
+        .apply_inbound_batch(from, &cursor, &batch, &audit)
+        .await?;
+    let (mut stored, mut forwarded) = (0, false);
+    let mut received = Vec::with_capacity(applied.len());
+    for (c, applied) in checked.iter().zip(applied) {
+        let c = match c {
+            Ok(c) => c,
+            Err(reason) => {
+                tracing::warn!(peer = %from, %reason, "delivery refused");
+                received.push(Received::Refused(reason.clone()));
+                continue;
+            }
+        };
+        let statement = c.verified.value();
+        match applied {
+            Applied::Stored => {
+                stored += 1;
+                forwarded |= c.forward.is_some();
+            }
+            Applied::Quarantined => tracing::warn!(
+                peer = %from,
+                origin = %statement.origin,
+                statement = %statement.id,
+                "equivocation: same statement id with different content, quarantined"
+            ),
+            Applied::Duplicate => {}
+        }
+        received.push(Received::Applied(applied));
+    }
+    // The inbox counter counts statements, not writes.
+    for _ in 0..stored {
+        state.inbox_grew();
+    }
+    if forwarded {
+        state.outbox_grew();
+    }
+    Ok(received)
+}
+
+/// The audit entry for a stored or quarantined statement from `from`
+/// (duplicates are not news).
+fn received_event(from: &str, statement: &Statement, applied: Applied) -> Option<AuditEvent> {
     let what = match applied {
         Applied::Stored => "stored",
         Applied::Quarantined => "quarantined: same id with different content",
-        Applied::Duplicate => return,
+        Applied::Duplicate => return None,
     };
     let detail = format!("{} from `{}`, {what}", statement.body.kind(), statement.origin);
     let event = AuditEvent::peer(AuditKind::StatementReceived, from).subject(&statement.id);
-    state.store.audit(event.detail(detail)).await;
+    Some(event.detail(detail))
 }
 
 /// A delivery that passed every check, ready to store.

@@ -5,6 +5,7 @@ use sled::Transactional;
 use sled::transaction::{ConflictableTransactionError, TransactionError};
 
 use crate::model::assessment::Assessment;
+use crate::model::assessment::AssessmentStatus::Published;
 use crate::store::codec::{decode, decode_u32, encode, version_key};
 use crate::store::{Store, StoreError};
 
@@ -123,7 +124,8 @@ impl Store {
             .map(|a| Ok((version_key(&a.id, a.version), encode(VERSIONS, a)?)))
             .collect::<Result<Vec<_>, StoreError>>()?;
         let new_head = records.iter().map(|a| a.version).max().unwrap_or_default();
-        let result = (&self.assessments, &self.heads).transaction(|(versions, heads)| {
+        let pending = self.db.open_tree(crate::store::projection::PENDING)?;
+        let result = (&self.assessments, &self.heads, &pending).transaction(|(versions, heads, pending)| {
             let found = heads
                 .get(id.as_bytes())?
                 .map(|b| decode_u32(HEADS, id.as_bytes(), &b))
@@ -149,6 +151,9 @@ impl Store {
                 versions.insert(key.as_slice(), value.as_slice())?;
             }
             heads.insert(id.as_bytes(), &new_head.to_be_bytes())?;
+            for (key, _) in encoded.iter().zip(records).filter(|(_, a)| a.status == Published) {
+                pending.insert(key.0.as_slice(), &[])?;
+            }
             Ok(())
         });
         match result {

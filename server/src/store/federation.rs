@@ -14,17 +14,21 @@ use std::collections::BTreeSet;
 use crate::model::statement::Statement;
 use crate::model::verified::Verified;
 use crate::store::codec::{decode, encode};
+use crate::store::federation_batch::Inbound;
 use crate::store::{Store, StoreError};
 
-const OUTBOX: &str = "outbox";
-const INBOX: &str = "inbox";
-const CURSORS: &str = "cursors";
-const LEDGER: &str = "ledger";
-const QUARANTINE: &str = "quarantine";
-const REFUSALS: &str = "refusals";
+pub(super) const OUTBOX: &str = "outbox";
+pub(super) const INBOX: &str = "inbox";
+pub(super) const CURSORS: &str = "cursors";
+/// Statement id and peer → when it was delivered, or `QUEUED`.
+pub(super) const LEDGER: &str = "ledger";
+/// The ledger's value for a statement queued for a peer, not yet sent.
+pub(super) const QUEUED: &[u8] = b"queued";
+pub(super) const QUARANTINE: &str = "quarantine";
+pub(super) const REFUSALS: &str = "refusals";
 const PROJECTED: &str = "projected";
-const RETRACTED: &str = "retracted";
-const NEXT_SEQ: &[u8] = b"outbox_next_seq";
+pub(super) const RETRACTED: &str = "retracted";
+pub(super) const NEXT_SEQ: &[u8] = b"outbox_next_seq";
 
 /// A statement waiting in the outbox for the peers it is meant for.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -100,7 +104,7 @@ pub struct Arrival<'a> {
 }
 
 impl Arrival<'_> {
-    fn entry(&self) -> InboxEntry {
+    pub(super) fn entry(&self) -> InboxEntry {
         let statement = self.verified.value();
         InboxEntry {
             statement_id: statement.id.clone(),
@@ -122,14 +126,14 @@ pub enum Applied {
     Quarantined,
 }
 
-fn inbox_key(origin: &str, id: &str) -> Vec<u8> {
+pub(super) fn inbox_key(origin: &str, id: &str) -> Vec<u8> {
     let mut key = origin.as_bytes().to_vec();
     key.push(0);
     key.extend_from_slice(id.as_bytes());
     key
 }
 
-fn ledger_key(statement_id: &str, peer: &str) -> Vec<u8> {
+pub(super) fn ledger_key(statement_id: &str, peer: &str) -> Vec<u8> {
     inbox_key(statement_id, peer)
 }
 
@@ -216,7 +220,7 @@ impl Store {
 
     /// `apply_inbound` for a retraction: when the retraction is stored, the
     /// statements it withdraws (`(origin, statement id)`) are marked
-    /// retracted in the same transaction.
+    /// retracted in the same transaction. A batch of one (or of none).
     pub async fn apply_inbound_retracting(
         &self,
         peer: &str,
@@ -225,60 +229,23 @@ impl Store {
         forward: Option<&OutboxEntry>,
         retracts: &[(String, String)],
     ) -> Result<Applied, StoreError> {
-        let entry = arrival.map(Arrival::entry);
-        let entry = entry.as_ref();
-        let inbound = entry.map(|e| encode(INBOX, e)).transpose()?;
-        let forward = forward.map(|f| encode(OUTBOX, f)).transpose()?;
-        let trees = [INBOX, CURSORS, QUARANTINE, OUTBOX, "meta", RETRACTED].map(|t| self.tree(t));
-        let [inbox, cursors, quarantine, outbox, meta, retracted] = trees;
-        let (inbox, cursors, quarantine, outbox, meta, retracted) =
-            (inbox?, cursors?, quarantine?, outbox?, meta?, retracted?);
-        let now = Utc::now();
-        let applied = (&inbox, &cursors, &quarantine, &outbox, &meta, &retracted)
-            .transaction(|(inbox, cursors, quarantine, outbox, meta, retracted)| {
-                cursors.insert(peer.as_bytes(), cursor)?;
-                let (Some(entry), Some(value)) = (entry, &inbound) else {
-                    return Ok(Applied::Duplicate);
-                };
-                let key = inbox_key(&entry.origin, &entry.statement_id);
-                if let Some(existing) = inbox.get(&key)? {
-                    let existing: InboxEntry =
-                        decode(INBOX, &key, &existing).map_err(ConflictableTransactionError::Abort)?;
-                    if existing.payload_sha256 == entry.payload_sha256 {
-                        return Ok(Applied::Duplicate);
-                    }
-                    let record = Equivocation {
-                        statement_id: entry.statement_id.clone(),
-                        origin: entry.origin.clone(),
-                        first_sha256: existing.payload_sha256,
-                        second_sha256: entry.payload_sha256.clone(),
-                        second_envelope: entry.envelope.clone(),
-                        received_from: peer.to_owned(),
-                        at: now,
-                    };
-                    let record = encode(QUARANTINE, &record).map_err(ConflictableTransactionError::Abort)?;
-                    let mut qkey = key.clone();
-                    qkey.extend_from_slice(&now.timestamp_nanos_opt().unwrap_or_default().to_be_bytes());
-                    quarantine.insert(qkey, record)?;
-                    return Ok(Applied::Quarantined);
-                }
-                inbox.insert(key, value.as_slice())?;
-                for (origin, id) in retracts {
-                    retracted.insert(inbox_key(origin, id), entry.statement_id.as_bytes())?;
-                }
-                if let Some(forward) = &forward {
-                    let next = match meta.get(NEXT_SEQ)? {
-                        Some(bytes) => u64_of(&bytes).map_err(ConflictableTransactionError::Abort)?,
-                        None => 1,
-                    };
-                    outbox.insert(&next.to_be_bytes(), forward.as_slice())?;
-                    meta.insert(NEXT_SEQ, &(next + 1).to_be_bytes())?;
-                }
-                Ok(Applied::Stored)
+        let batch: Vec<Inbound<'_>> = arrival
+            .map(|a| Inbound::Statement {
+                arrival: Arrival {
+                    verified: a.verified,
+                    relays: a.relays.clone(),
+                    from: a.from,
+                    at: a.at,
+                },
+                forward: forward.cloned(),
+                retracts: retracts.to_vec(),
             })
-            .map_err(abort)?;
-        self.durable().await?;
-        Ok(applied)
+            .into_iter()
+            .collect();
+        let applied = self
+            .apply_inbound_batch(peer, cursor, &batch, &|_, _| None)
+            .await?;
+        Ok(applied.first().copied().unwrap_or(Applied::Duplicate))
     }
 
     /// Marks this node's own statements retracted by `retraction_id` and
@@ -373,7 +340,9 @@ impl Store {
         Ok(())
     }
 
-    /// The peers the ledger says received `statement_id`.
+    /// The peers the ledger says received `statement_id`, or that it was
+    /// queued for when this node stored it to relay (so the set holds
+    /// every peer that may have it, even after a crash).
     pub fn delivered_to(&self, statement_id: &str) -> Result<BTreeSet<String>, StoreError> {
         let mut prefix = statement_id.as_bytes().to_vec();
         prefix.push(0);

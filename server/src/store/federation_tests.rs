@@ -22,7 +22,8 @@ fn outgoing(id: &str) -> OutboxEntry {
     }
 }
 
-fn incoming(id: &str, hash: u8) -> Verified<Statement> {
+/// A received statement from `xaa`; `hash` tells payloads apart.
+pub(super) fn incoming(id: &str, hash: u8) -> Verified<Statement> {
     let statement = Statement {
         id: id.into(),
         origin: "xaa".into(),

@@ -10,11 +10,14 @@ mod assessments;
 mod audit;
 mod codec;
 mod federation;
+mod federation_batch;
+mod projection;
 mod schema;
 mod subscriptions;
 mod warnings;
 
 pub use federation::{Applied, Arrival, Equivocation, InboxEntry, OutboxEntry, Refusal};
+pub use federation_batch::{AuditOf, Inbound};
 pub use schema::SCHEMA_VERSION;
 pub use subscriptions::{DeadLetter, WebhookJob};
 pub use warnings::{StoredWarning, WarningChange, WarningEvent};
@@ -61,6 +64,9 @@ pub struct Store {
     db: sled::Db,
     assessments: sled::Tree,
     heads: sled::Tree,
+    /// How many flushes this store waited for (tests count group commits).
+    #[cfg(test)]
+    flushes: std::sync::Arc<std::sync::atomic::AtomicU64>,
 }
 
 impl Store {
@@ -76,6 +82,8 @@ impl Store {
             assessments: db.open_tree("assessments")?,
             heads: db.open_tree("assessment_heads")?,
             db,
+            #[cfg(test)]
+            flushes: Default::default(),
         })
     }
 
@@ -87,6 +95,8 @@ impl Store {
     /// every pool thread waiting and nothing written (sled 0.34). Concurrent
     /// callers share the log write that makes them all durable.
     async fn durable(&self) -> Result<(), StoreError> {
+        #[cfg(test)]
+        self.flushes.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
         let db = self.db.clone();
         match tokio::task::spawn_blocking(move || db.flush()).await {
             Ok(flushed) => flushed.map(drop).map_err(StoreError::Io),
@@ -120,6 +130,8 @@ fn open_db(dir: &Path) -> Result<sled::Db, sled::Error> {
     }
 }
 
+#[cfg(test)]
+mod federation_batch_tests;
 #[cfg(test)]
 mod federation_tests;
 #[cfg(test)]

@@ -4,12 +4,16 @@
 //! closures of others. The inbox is the durable source: each statement is
 //! folded once (a mark written with the result), so a crash in between only
 //! means it is folded after the restart. A response that arrives before its
-//! warning waits, unmarked, until the warning is here.
+//! warning waits, unmarked, until the warning is here. At start the whole
+//! inbox is folded; after that only what the arrival log says arrived, so
+//! the work follows the arrivals, not the size of the inbox.
 
 use chrono::{DateTime, Utc};
-use tokio::sync::watch;
 
-use super::statements::{is_warning_statement, response_entry};
+mod follow;
+pub use follow::run;
+
+use super::statements::response_entry;
 use super::{Warnings, WarningsError};
 use crate::federation::envelope::open_bytes;
 use crate::federation::received::relays_of;
@@ -22,49 +26,45 @@ use crate::model::warning::{
 };
 use crate::store::{InboxEntry, StoredWarning, WarningChange};
 
-/// Folds on start and whenever the inbox grows, until `shutdown`.
-pub async fn run(warnings: Warnings, state: FederationState, mut shutdown: watch::Receiver<bool>) {
-    let mut inbox = state.inbox_changes();
-    loop {
-        match warnings.fold_pending(&state).await {
-            Ok(0) => {}
-            Ok(folded) => tracing::debug!(statements = folded, "warning statements folded in"),
-            Err(e) => tracing::error!(error = %e, "cannot fold in warning statements"),
-        }
-        tokio::select! {
-            changed = inbox.changed() => if changed.is_err() { return },
-            _ = shutdown.wait_for(|stop| *stop) => return,
-        }
-    }
-}
-
 fn mark(entry: &InboxEntry) -> String {
     format!("fold:{}:{}", entry.origin, entry.statement_id)
 }
 
+/// What became of one inbox statement.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(super) enum Folded {
+    Done,
+    /// Folded before, or not foldable (it no longer verifies).
+    Skipped,
+    /// A response whose warning is not here yet.
+    Waiting,
+}
+
 impl Warnings {
-    /// Folds every warning statement in the inbox not folded yet; returns
-    /// how many it folded.
-    pub async fn fold_pending(&self, state: &FederationState) -> Result<usize, WarningsError> {
-        let mut folded = 0;
-        for entry in self.store.inbox_where(is_warning_statement)? {
-            if self.store.is_folded(&mark(&entry))? {
-                continue;
-            }
-            let statement = match open_bytes(&entry.envelope, &state.directory, usize::MAX) {
-                Ok(verified) => verified.into_value(),
-                Err(e) => {
-                    tracing::warn!(statement = %entry.statement_id, error = %e, "stored statement no longer verifies; not folded");
-                    continue;
-                }
-            };
-            let _writer = self.writer.lock().await;
-            if let Some(change) = self.fold(state, &entry, statement)? {
-                self.commit(change).await?;
-                folded += 1;
-            }
+    /// Folds one inbox statement unless it was folded before.
+    pub(super) async fn fold_entry(
+        &self,
+        state: &FederationState,
+        entry: &InboxEntry,
+    ) -> Result<Folded, WarningsError> {
+        if self.store.is_folded(&mark(entry))? {
+            return Ok(Folded::Skipped);
         }
-        Ok(folded)
+        let statement = match open_bytes(&entry.envelope, &state.directory, usize::MAX) {
+            Ok(verified) => verified.into_value(),
+            Err(e) => {
+                tracing::warn!(statement = %entry.statement_id, error = %e, "stored statement no longer verifies; not folded");
+                return Ok(Folded::Skipped);
+            }
+        };
+        let _writer = self.writer.lock().await;
+        match self.fold(state, entry, statement)? {
+            Some(change) => {
+                self.commit(change).await?;
+                Ok(Folded::Done)
+            }
+            None => Ok(Folded::Waiting),
+        }
     }
 
     /// The change one statement makes, with its mark; `None` to try again

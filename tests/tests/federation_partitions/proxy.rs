@@ -112,6 +112,21 @@ async fn a_delay_holds_each_chunk_both_ways() {
 }
 
 #[tokio::test]
+async fn a_throttle_limits_the_rate_and_lifts() {
+    let proxy = proxy().await;
+    let mut stream = connect(&proxy).await;
+    proxy.throttle(64 * 1024);
+    let started = Instant::now();
+    let big = vec![7u8; 48 * 1024];
+    assert_eq!(round_trip(&mut stream, &big, SOON).await.unwrap(), big);
+    // 48 KiB at 64 KiB/s takes 0.75 s one way (the way back overlaps).
+    let took = started.elapsed();
+    assert!(took >= Duration::from_millis(750), "took {took:?}");
+    proxy.heal();
+    round_trip(&mut stream, b"fast", SOON).await.unwrap();
+}
+
+#[tokio::test]
 async fn cuts_live_connections_with_a_reset_or_a_close() {
     let proxy = proxy().await;
     let mut reset = connect(&proxy).await;

@@ -1,0 +1,303 @@
+//! Group commit of inbound deliveries: a run of deliveries from one peer,
+//! each already checked, applied in one sled transaction (inbox entries,
+//! forwarded outbox entries, retraction marks, quarantine records, refusals,
+//! their audit entries, the arrival log and the peer's cursor) followed by
+//! one flush. A crash before the flush loses the whole batch with its
+//! cursor, so the peer sends it again.
+
+use chrono::{DateTime, Utc};
+use sled::Transactional;
+use sled::transaction::{ConflictableTransactionError, TransactionalTree};
+
+use crate::model::audit::{AuditEntry, AuditEvent, ChainHead};
+use crate::store::codec::{decode, encode};
+use crate::store::federation::{Applied, Arrival, Equivocation, InboxEntry, OutboxEntry, Refusal};
+use crate::store::federation::{
+    CURSORS, INBOX, LEDGER, NEXT_SEQ, OUTBOX, QUARANTINE, QUEUED, REFUSALS, RETRACTED, abort, inbox_key,
+    ledger_key, u64_of,
+};
+use crate::store::{Store, StoreError};
+
+/// The audit chain's trees, as `store::audit` writes them.
+const AUDIT: &str = "audit";
+const AUDIT_HEAD: &str = "audit_head";
+const HEAD: &[u8] = b"head";
+/// The arrival log: increasing sequence → inbox key of a statement stored.
+const ARRIVALS: &str = "inbox_arrivals";
+const NEXT_ARRIVAL: &[u8] = b"inbox_arrival_next_seq";
+
+/// One delivery of a batch, checked.
+#[derive(Debug)]
+pub enum Inbound<'a> {
+    /// A statement that passed every check, with the outbox entry that
+    /// relays it (if any) and, for a retraction, what it withdraws.
+    Statement {
+        arrival: Arrival<'a>,
+        forward: Option<OutboxEntry>,
+        retracts: Vec<(String, String)>,
+    },
+    /// A delivery that was refused: recorded, and its cursor passed.
+    Refused(Refusal),
+}
+
+/// What to write to the audit trail for delivery `index` of a batch, given
+/// what became of it (a refused delivery is reported as `Duplicate`).
+pub type AuditOf<'f> = &'f (dyn Fn(usize, Applied) -> Option<AuditEvent> + Sync);
+
+struct Encoded {
+    key: Vec<u8>,
+    entry: InboxEntry,
+    value: Vec<u8>,
+    forward: Option<Vec<u8>>,
+    /// Ledger keys of the peers `forward` is queued for.
+    queued: Vec<Vec<u8>>,
+}
+
+impl Store {
+    /// Applies `batch` from `peer` and moves the peer's cursor to `cursor`
+    /// (that of the batch's last delivery), in one transaction and one
+    /// flush; returns what became of each delivery, in order. A statement
+    /// already stored, or stored earlier in the batch, is `Duplicate`; one
+    /// with the same id and different content is `Quarantined`.
+    pub async fn apply_inbound_batch(
+        &self,
+        peer: &str,
+        cursor: &[u8],
+        batch: &[Inbound<'_>],
+        audit: AuditOf<'_>,
+    ) -> Result<Vec<Applied>, StoreError> {
+        let mut encoded = Vec::with_capacity(batch.len());
+        let mut refusals = Vec::new();
+        for item in batch {
+            match item {
+                Inbound::Statement { arrival, forward, .. } => {
+                    let entry = arrival.entry();
+                    encoded.push(Some(Encoded {
+                        key: inbox_key(&entry.origin, &entry.statement_id),
+                        value: encode(INBOX, &entry)?,
+                        forward: forward.as_ref().map(|f| encode(OUTBOX, f)).transpose()?,
+                        queued: forward
+                            .iter()
+                            .flat_map(|f| f.recipients.iter().map(|p| ledger_key(&f.statement_id, p)))
+                            .collect(),
+                        entry,
+                    }));
+                    refusals.push(None);
+                }
+                Inbound::Refused(refusal) => {
+                    encoded.push(None);
+                    let id = self.db.generate_id()?;
+                    refusals.push(Some((id.to_be_bytes(), encode(REFUSALS, refusal)?)));
+                }
+            }
+        }
+        let names = [
+            INBOX, CURSORS, QUARANTINE, OUTBOX, "meta", RETRACTED, REFUSALS, AUDIT, AUDIT_HEAD, ARRIVALS,
+            LEDGER,
+        ];
+        let trees = names.map(|t| self.db.open_tree(t));
+        let [
+            inbox,
+            cursors,
+            quarantine,
+            outbox,
+            meta,
+            retracted,
+            refused,
+            audits,
+            heads,
+            arrivals,
+            ledger,
+        ] = trees;
+        let now = Utc::now();
+        let applied = (
+            &inbox?,
+            &cursors?,
+            &quarantine?,
+            &outbox?,
+            &meta?,
+            &retracted?,
+            &refused?,
+            &audits?,
+            &heads?,
+            &arrivals?,
+            &ledger?,
+        )
+            .transaction(
+                |(
+                    inbox,
+                    cursors,
+                    quarantine,
+                    outbox,
+                    meta,
+                    retracted,
+                    refused,
+                    audits,
+                    heads,
+                    arrivals,
+                    ledger,
+                )| {
+                    let mut applied = Vec::with_capacity(batch.len());
+                    let mut chain = Chain::start(heads)?;
+                    for (index, item) in batch.iter().enumerate() {
+                        let outcome = match (item, &encoded[index], &refusals[index]) {
+                            (Inbound::Statement { retracts, .. }, Some(e), _) => {
+                                let outcome = store_one(inbox, quarantine, e, peer, now)?;
+                                if outcome == Applied::Stored {
+                                    for (origin, id) in retracts {
+                                        retracted
+                                            .insert(inbox_key(origin, id), e.entry.statement_id.as_bytes())?;
+                                    }
+                                    if let Some(forward) = &e.forward {
+                                        let next = next_of(meta, NEXT_SEQ)?;
+                                        outbox.insert(&next.to_be_bytes(), forward.as_slice())?;
+                                        meta.insert(NEXT_SEQ, &(next + 1).to_be_bytes())?;
+                                        // Durable with the queueing: a retraction
+                                        // follows to these peers even if this node
+                                        // stops before recording the deliveries.
+                                        for key in &e.queued {
+                                            ledger.insert(key.as_slice(), QUEUED)?;
+                                        }
+                                    }
+                                    let next = next_of(meta, NEXT_ARRIVAL)?;
+                                    arrivals.insert(&next.to_be_bytes(), e.key.as_slice())?;
+                                    meta.insert(NEXT_ARRIVAL, &(next + 1).to_be_bytes())?;
+                                }
+                                outcome
+                            }
+                            (_, _, Some((id, value))) => {
+                                refused.insert(id, value.as_slice())?;
+                                Applied::Duplicate
+                            }
+                            _ => Applied::Duplicate,
+                        };
+                        if let Some(event) = audit(index, outcome) {
+                            chain.append(audits, event)?;
+                        }
+                        applied.push(outcome);
+                    }
+                    chain.finish(heads)?;
+                    cursors.insert(peer.as_bytes(), cursor)?;
+                    Ok(applied)
+                },
+            )
+            .map_err(abort)?;
+        self.durable().await?;
+        Ok(applied)
+    }
+
+    /// Up to `limit` entries of the arrival log after `seq`: the sequence
+    /// number and the stored statement's `(origin, id)`.
+    pub fn arrivals_after(&self, seq: u64, limit: usize) -> Result<Vec<(u64, String, String)>, StoreError> {
+        let start = seq.saturating_add(1).to_be_bytes();
+        let mut found = Vec::new();
+        for entry in self.db.open_tree(ARRIVALS)?.range(start..).take(limit) {
+            let (key, value) = entry?;
+            let text = String::from_utf8_lossy(&value);
+            let (origin, id) = text.split_once('\0').unwrap_or((&text, ""));
+            found.push((u64_of(&key)?, origin.to_owned(), id.to_owned()));
+        }
+        Ok(found)
+    }
+
+    /// The last sequence number of the arrival log (0: none).
+    pub fn arrivals_head(&self) -> Result<u64, StoreError> {
+        match self.db.open_tree("meta")?.get(NEXT_ARRIVAL)? {
+            Some(bytes) => Ok(u64_of(&bytes)?.saturating_sub(1)),
+            None => Ok(0),
+        }
+    }
+
+    /// Forgets arrival log entries up to `seq`, once folded. Not flushed:
+    /// an entry that comes back after a crash is folded again, which the
+    /// fold marks make a no-op.
+    pub fn forget_arrivals(&self, seq: u64) -> Result<(), StoreError> {
+        let tree = self.db.open_tree(ARRIVALS)?;
+        for entry in tree.range(..=seq.to_be_bytes()) {
+            let (key, _) = entry?;
+            tree.remove(key)?;
+        }
+        Ok(())
+    }
+}
+
+type TxResult<T> = Result<T, ConflictableTransactionError<StoreError>>;
+
+fn next_of(meta: &TransactionalTree, key: &[u8]) -> TxResult<u64> {
+    match meta.get(key)? {
+        Some(bytes) => u64_of(&bytes).map_err(ConflictableTransactionError::Abort),
+        None => Ok(1),
+    }
+}
+
+/// Stores one inbox entry unless it is known: a duplicate, or an
+/// equivocation put in quarantine.
+fn store_one(
+    inbox: &TransactionalTree,
+    quarantine: &TransactionalTree,
+    e: &Encoded,
+    peer: &str,
+    now: DateTime<Utc>,
+) -> TxResult<Applied> {
+    let Some(existing) = inbox.get(&e.key)? else {
+        inbox.insert(e.key.as_slice(), e.value.as_slice())?;
+        return Ok(Applied::Stored);
+    };
+    let existing: InboxEntry =
+        decode(INBOX, &e.key, &existing).map_err(ConflictableTransactionError::Abort)?;
+    if existing.payload_sha256 == e.entry.payload_sha256 {
+        return Ok(Applied::Duplicate);
+    }
+    let record = Equivocation {
+        statement_id: e.entry.statement_id.clone(),
+        origin: e.entry.origin.clone(),
+        first_sha256: existing.payload_sha256,
+        second_sha256: e.entry.payload_sha256.clone(),
+        second_envelope: e.entry.envelope.clone(),
+        received_from: peer.to_owned(),
+        at: now,
+    };
+    let record = encode(QUARANTINE, &record).map_err(ConflictableTransactionError::Abort)?;
+    let mut qkey = e.key.clone();
+    qkey.extend_from_slice(&now.timestamp_nanos_opt().unwrap_or_default().to_be_bytes());
+    // Two equivocations of one id in one batch must not share a key.
+    while quarantine.get(&qkey)?.is_some() {
+        let last = qkey.len() - 1;
+        qkey[last] = qkey[last].wrapping_add(1);
+    }
+    quarantine.insert(qkey, record)?;
+    Ok(Applied::Quarantined)
+}
+
+/// The audit chain's head while a batch appends to it.
+struct Chain {
+    head: ChainHead,
+    moved: bool,
+}
+
+impl Chain {
+    fn start(heads: &TransactionalTree) -> TxResult<Self> {
+        let head = match heads.get(HEAD)? {
+            Some(bytes) => decode(AUDIT_HEAD, HEAD, &bytes).map_err(ConflictableTransactionError::Abort)?,
+            None => ChainHead::genesis(),
+        };
+        Ok(Self { head, moved: false })
+    }
+
+    fn append(&mut self, audits: &TransactionalTree, event: AuditEvent) -> TxResult<()> {
+        let entry = AuditEntry::after(&self.head, event, Utc::now());
+        let value = encode(AUDIT, &entry).map_err(ConflictableTransactionError::Abort)?;
+        audits.insert(&entry.seq.to_be_bytes(), value)?;
+        self.head = entry.head();
+        self.moved = true;
+        Ok(())
+    }
+
+    fn finish(self, heads: &TransactionalTree) -> TxResult<()> {
+        if self.moved {
+            let head = encode(AUDIT_HEAD, &self.head).map_err(ConflictableTransactionError::Abort)?;
+            heads.insert(HEAD, head)?;
+        }
+        Ok(())
+    }
+}
