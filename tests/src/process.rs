@@ -6,7 +6,7 @@ use std::path::{Path, PathBuf};
 use std::process::Stdio;
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
-use tocsin_client::connect::{NodeClient, authorised, connect};
+use tocsin_client::connect::{NodeClient, WarningClient, authorised, authorised_warnings, connect};
 use tocsin_client::fingerprint::Fingerprint;
 use tocsin_client::node_url::NodeUrl;
 use tocsin_client::verifier::Trust;
@@ -139,6 +139,12 @@ impl NodeProcess {
     pub async fn client(&self, token: &str) -> Result<NodeClient> {
         let channel = connect(&self.url, &Trust::Pin(self.fingerprint)).await?;
         Ok(authorised(channel, token)?)
+    }
+
+    /// A `WarningService` client over pinned TLS presenting `token`.
+    pub async fn warnings(&self, token: &str) -> Result<WarningClient> {
+        let channel = connect(&self.url, &Trust::Pin(self.fingerprint)).await?;
+        Ok(authorised_warnings(channel, token)?)
     }
 
     /// SIGKILL: no chance to flush or clean up.
