@@ -203,6 +203,9 @@ fn announce(node: &node::RunningNode) {
         }
         None => text.push_str(&format!("users sign in with {}\n", node.issuer)),
     }
+    if let Some(web) = node.web_addr {
+        text.push_str(&format!("web interface on https://{web}/\n"));
+    }
     let mut out = std::io::stdout().lock();
     let _ = out.write_all(text.as_bytes()).and_then(|()| out.flush());
 }

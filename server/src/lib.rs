@@ -15,3 +15,4 @@ pub mod policy;
 pub mod store;
 pub mod tls;
 pub mod warnings;
+pub mod web;

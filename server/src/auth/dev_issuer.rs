@@ -1,23 +1,25 @@
 //! The development OpenID issuer a node runs when no issuer is configured:
 //! loopback only, Ed25519 (EdDSA) keys, and `POST /token` minting ID tokens
 //! for any user and roles. Verified through ordinary discovery, like any issuer.
+//! Browsers sign in through `/authorize` (code flow with PKCE, see `authorize`).
+
+mod authorize;
 
 use super::AuthError;
 use super::dev_key::DevKey;
 use super::verifier::OidcSettings;
 use crate::model::caller::Role;
 use axum::Router;
-use axum::extract::rejection::JsonRejection;
-use axum::extract::{Json, State};
-use axum::http::StatusCode;
+use axum::extract::{FromRequest, Json, Request, State};
+use axum::http::{StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
 use serde::Deserialize;
 use serde_json::{Value, json};
-use std::collections::BTreeSet;
+use std::collections::{BTreeSet, HashMap};
 use std::net::SocketAddr;
 use std::path::PathBuf;
-use std::sync::Arc;
+use std::sync::{Arc, Mutex};
 use std::time::Duration;
 use tokio::sync::oneshot;
 use tokio::task::JoinHandle;
@@ -65,7 +67,7 @@ impl DevIssuer {
                 reason: "must not be empty".to_owned(),
             });
         }
-        const RESERVED: [&str; 6] = ["iss", "sub", "aud", "iat", "exp", "name"];
+        const RESERVED: [&str; 7] = ["iss", "sub", "aud", "iat", "exp", "name", "nonce"];
         if settings.role_claim.trim().is_empty() || RESERVED.contains(&settings.role_claim.as_str()) {
             return Err(AuthError::Settings {
                 field: "role_claim",
@@ -95,12 +97,13 @@ impl DevIssuer {
             issuer_url: issuer_url.clone(),
             settings,
             key,
+            grants: Mutex::new(HashMap::new()),
         });
         let app = Router::new()
             .route("/.well-known/openid-configuration", get(discovery))
             .route("/jwks", get(jwks))
             .route("/token", post(token))
-            .route("/authorize", get(authorize))
+            .route("/authorize", get(authorize::form).post(authorize::approve))
             .with_state(Arc::clone(&state));
         let (stop, stopped) = oneshot::channel::<()>();
         let task = tokio::spawn(async move {
@@ -168,6 +171,8 @@ struct Issuer {
     issuer_url: String,
     settings: DevIssuerSettings,
     key: DevKey,
+    /// Codes handed out by `/authorize`, not yet redeemed.
+    grants: Mutex<HashMap<String, authorize::Grant>>,
 }
 
 async fn discovery(State(issuer): State<Arc<Issuer>>) -> Json<Value> {
@@ -177,7 +182,10 @@ async fn discovery(State(issuer): State<Arc<Issuer>>) -> Json<Value> {
         "authorization_endpoint": format!("{base}/authorize"),
         "token_endpoint": format!("{base}/token"),
         "jwks_uri": format!("{base}/jwks"),
-        "response_types_supported": ["id_token"],
+        "response_types_supported": ["code", "id_token"],
+        "grant_types_supported": ["authorization_code"],
+        "code_challenge_methods_supported": ["S256"],
+        "token_endpoint_auth_methods_supported": ["none"],
         "subject_types_supported": ["public"],
         "id_token_signing_alg_values_supported": ["EdDSA"],
         "scopes_supported": ["openid"],
@@ -189,14 +197,7 @@ async fn jwks(State(issuer): State<Arc<Issuer>>) -> Json<Value> {
     Json(json!({ "keys": [issuer.key.jwk()] }))
 }
 
-async fn authorize() -> Response {
-    bad_request(
-        "the development issuer has no interactive login; use `POST /token`",
-        None,
-    )
-}
-
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Clone, Deserialize)]
 #[serde(deny_unknown_fields)]
 struct TokenRequest {
     user: String,
@@ -205,24 +206,35 @@ struct TokenRequest {
     name: Option<String>,
 }
 
-async fn token(
-    State(issuer): State<Arc<Issuer>>,
-    body: Result<Json<TokenRequest>, JsonRejection>,
-) -> Response {
-    let request = match body {
+/// `POST /token`: a form-encoded `authorization_code` grant, or JSON
+/// `{user, roles, name}` minting a token directly (the CLI and tests).
+async fn token(State(issuer): State<Arc<Issuer>>, request: Request) -> Response {
+    let form = request
+        .headers()
+        .get(header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|v| v.starts_with("application/x-www-form-urlencoded"));
+    if form {
+        return match axum::extract::Form::from_request(request, &()).await {
+            Ok(grant) => authorize::redeem(issuer, grant).await,
+            Err(rejection) => bad_request(&format!("invalid request body: {}", rejection.body_text()), None),
+        };
+    }
+    let request = match Json::<TokenRequest>::from_request(request, &()).await {
         Ok(Json(request)) => request,
         Err(rejection) => {
             return bad_request(&format!("invalid request body: {}", rejection.body_text()), None);
         }
     };
-    match issuer.mint(request) {
+    match issuer.mint(request, None) {
         Ok(body) => Json(body).into_response(),
         Err((field, message)) => bad_request(&message, Some(field)),
     }
 }
 
 impl Issuer {
-    fn mint(&self, request: TokenRequest) -> Result<Value, (&'static str, String)> {
+    /// An ID token for `request`, carrying `nonce` when given.
+    fn mint(&self, request: TokenRequest, nonce: Option<&str>) -> Result<Value, (&'static str, String)> {
         let user = request.user;
         let valid_user = (1..=64).contains(&user.len())
             && user
@@ -258,6 +270,9 @@ impl Issuer {
         });
         let roles: Vec<&str> = roles.iter().map(|role| role.as_str()).collect();
         claims[self.settings.role_claim.as_str()] = json!(roles);
+        if let Some(nonce) = nonce {
+            claims["nonce"] = json!(nonce);
+        }
         Ok(json!({
             "id_token": self.key.sign_jwt(&claims),
             "token_type": "Bearer",

@@ -4,8 +4,10 @@
 
 mod env;
 mod warnings;
+mod web;
 
 pub use warnings::{FeedSection, WarningsSection, WebhooksSection};
+pub use web::WebSection;
 
 use serde::Deserialize;
 use std::collections::BTreeMap;
@@ -44,6 +46,7 @@ pub struct Config {
     pub warnings: WarningsSection,
     pub webhooks: WebhooksSection,
     pub feed: FeedSection,
+    pub web: WebSection,
     pub log: LogSection,
 }
 
@@ -245,6 +248,7 @@ impl Config {
         section("warnings", self.warnings.validate())?;
         section("webhooks", self.webhooks.validate())?;
         section("feed", self.feed.validate())?;
+        section("web", self.web.validate())?;
         for (claim, role) in &self.auth.role_map {
             role.parse::<Role>()
                 .map_err(|message| invalid(&format!("auth.role_map.{claim}"), message))?;

@@ -90,6 +90,8 @@ pub struct RunningNode {
     pub federation_addr: Option<SocketAddr>,
     /// The HTTPS address of the Atom feed of TLP:CLEAR warnings, when served.
     pub feed_addr: Option<SocketAddr>,
+    /// The HTTPS address of the web interface, when served.
+    pub web_addr: Option<SocketAddr>,
     store: Store,
     stop: oneshot::Sender<()>,
     server: JoinHandle<Result<(), tonic::transport::Error>>,
@@ -185,12 +187,14 @@ pub async fn start(config: &Config) -> Result<RunningNode, StartError> {
     } else {
         (config.auth.issuer.clone(), None)
     };
-    let verifier = TokenVerifier::discover(OidcSettings {
-        role_claim: config.auth.role_claim.clone(),
-        role_map: config.role_map(),
-        ..OidcSettings::new(&issuer, &config.auth.audience, organisation)
-    })
-    .await?;
+    let verifier = Arc::new(
+        TokenVerifier::discover(OidcSettings {
+            role_claim: config.auth.role_claim.clone(),
+            role_map: config.role_map(),
+            ..OidcSettings::new(&issuer, &config.auth.audience, organisation)
+        })
+        .await?,
+    );
 
     let assessments = Assessments::new(store.clone(), reference.clone(), policy, organisation);
     let federating = if config.federation.enabled() {
@@ -239,6 +243,27 @@ pub async fn start(config: &Config) -> Result<RunningNode, StartError> {
         addr: config.api.listen,
         source,
     })?;
+    let web_addr = match config.web.addr(config.api.listen, config.auth.issuer.is_empty()) {
+        Some(listen) => Some(
+            warning_side
+                .serve_web(
+                    crate::web::WebSettings {
+                        listen,
+                        session_idle: config.web.session_idle.to_std().unwrap_or_default(),
+                        issuer: issuer.clone(),
+                        client_id: config.auth.audience.clone(),
+                    },
+                    crate::web::WebServices {
+                        assessments: assessments.clone(),
+                        warnings: warning_side.warnings.clone(),
+                        verifier: verifier.clone(),
+                    },
+                    &identity,
+                )
+                .await?,
+        ),
+        None => None,
+    };
     let (stop, stopped) = oneshot::channel();
     let assessments_for_subscriptions = assessments.clone();
     let api = NodeApi::new(assessments, federating.as_ref().map(|f| f.state.clone()));
@@ -256,7 +281,7 @@ pub async fn start(config: &Config) -> Result<RunningNode, StartError> {
         serve(
             listener,
             &identity,
-            Arc::new(verifier),
+            verifier,
             api,
             (warning_api, subscription_api),
             stopped,
@@ -264,6 +289,9 @@ pub async fn start(config: &Config) -> Result<RunningNode, StartError> {
         .await?,
     );
     tracing::info!(addr = %api_addr, fingerprint = %identity.fingerprint, %issuer, "node api serving");
+    if let Some(addr) = web_addr {
+        tracing::info!(url = %format!("https://{addr}/"), "web interface serving");
+    }
     Ok(RunningNode {
         api_addr,
         fingerprint: identity.fingerprint.clone(),
@@ -272,6 +300,7 @@ pub async fn start(config: &Config) -> Result<RunningNode, StartError> {
         issuer,
         federation_addr: federating.as_ref().map(|f| f.addr),
         feed_addr: warning_side.feed_addr,
+        web_addr,
         store,
         stop,
         server,

@@ -169,6 +169,29 @@ impl WarningSide {
     }
 }
 
+impl WarningSide {
+    /// Serves the web interface over HTTPS with the API's TLS identity;
+    /// it stops with the warning side.
+    pub(super) async fn serve_web(
+        &mut self,
+        settings: crate::web::WebSettings,
+        services: crate::web::WebServices,
+        identity: &TlsIdentity,
+    ) -> Result<SocketAddr, StartError> {
+        let (bound, task) = crate::web::serve_web(
+            settings,
+            services,
+            &identity.cert_pem,
+            &identity.key_pem,
+            self.stopping(),
+        )
+        .await
+        .map_err(|e| StartError::Serve(format!("web: {e}")))?;
+        self.tasks.push(task);
+        Ok(bound)
+    }
+}
+
 /// Records every webhook notification that went to the dead letters.
 async fn audit_dead_letters(
     store: Store,
