@@ -1,7 +1,8 @@
 //! Subscriptions and webhooks against real nodes: deliveries to a real HTTPS
 //! receiver that was down for a while, exactly once across a restart; dead
 //! letters and their replay; subscription filters through `WatchWarnings`;
-//! the rights around it all; and AMBER content withheld from webhooks.
+//! the rights around it all; AMBER content withheld from webhooks; and
+//! deliveries through a link that drops, stalls and cuts connections.
 
 // Test code: a failed unwrap is a failed test.
 #![allow(clippy::unwrap_used, clippy::expect_used)]
@@ -26,6 +27,8 @@ use tonic::transport::Channel;
 mod dead_letters;
 #[path = "webhooks/delivery.rs"]
 mod delivery;
+#[path = "webhooks/faults.rs"]
+mod faults;
 #[path = "webhooks/filters.rs"]
 mod filters;
 
