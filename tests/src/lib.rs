@@ -1,6 +1,7 @@
 //! Test harness: starts real nodes (in this process or as child processes)
 //! and a real OpenID provider for integration tests.
 
+pub mod bench;
 pub mod cli;
 pub mod content;
 pub mod fault_proxy;

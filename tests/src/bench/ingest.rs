@@ -1,0 +1,116 @@
+//! The `ingest` scenario: how many statements per second one node receives,
+//! verifies, policy-checks and stores when 1, 10 or 50 peers stream to it.
+//! The peers are `RoguePeer`s with genuine certificates and keys serving
+//! pre-sealed, validly signed summaries, so that playing many peers is cheap
+//! and the sealing is not part of the figure.
+
+use anyhow::{Context, Result, bail};
+use chrono::Utc;
+use std::time::{Duration, Instant};
+use tocsin_server::federation::seal;
+use tocsin_server::model::marking::Tlp;
+
+use super::publish::inbox_count;
+use super::report::{Report, Row};
+use crate::federation::OrgSpec;
+use crate::federation_files::FederationFiles;
+use crate::federation_nodes::Federation;
+use crate::rogue::{RoguePeer, delivery, summary};
+
+/// The receiving node.
+const TARGET: &str = "ecowas";
+const POLL: Duration = Duration::from_millis(20);
+
+/// Names of up to `peers` peers, `peer-0`, `peer-1`, …; leaked once per
+/// run because `OrgSpec` holds static names (a few bytes per peer).
+fn names(peers: usize) -> Vec<&'static str> {
+    (0..peers)
+        .map(|i| &*Box::leak(format!("peer-{i}").into_boxed_str()))
+        .collect()
+}
+
+/// For each of `peer_counts`: `statements` split evenly across that many
+/// peers, `repetitions` times; timed from the receiving node's start until
+/// its inbox holds them all.
+pub async fn ingest(
+    report: &mut Report,
+    peer_counts: &[usize],
+    statements: usize,
+    repetitions: usize,
+) -> Result<()> {
+    let everyone = names(peer_counts.iter().copied().max().unwrap_or(0));
+    for &peers in peer_counts {
+        let mut rates = Vec::with_capacity(repetitions);
+        let per_peer = statements.div_ceil(peers.max(1));
+        for round in 0..repetitions {
+            let (took, total) = once(&everyone[..peers], per_peer).await?;
+            println!(
+                "  ingest from {peers} peers, round {}: {total} in {took:.1?}",
+                round + 1
+            );
+            rates.push(total as f64 / took.as_secs_f64());
+        }
+        let measure = format!("{peers} peers → one node");
+        report.add(Row::of("ingest", &measure, "statements/s", &rates));
+    }
+    report.note(format!(
+        "ingest: about {statements} pre-signed TLP:GREEN summaries split across the peers (each its own \
+         mutual-TLS stream), timed from the moment the receiving node serves until all \
+         are stored; includes the peers' connection set-up."
+    ));
+    Ok(())
+}
+
+async fn once(peers: &[&'static str], per_peer: usize) -> Result<(Duration, usize)> {
+    let mut specs = vec![OrgSpec {
+        id: TARGET,
+        kind: "regional_body",
+        groups: &["au", "ecowas"],
+        sharing: None,
+        subscribe: Box::leak(peers.to_vec().into_boxed_slice()),
+    }];
+    specs.extend(peers.iter().map(|id| OrgSpec {
+        id,
+        kind: "member_state",
+        groups: &["ecowas", "au"],
+        sharing: None,
+        subscribe: &[],
+    }));
+    let files = FederationFiles::create(&specs)?;
+    let ca = std::fs::read_to_string(files.ca_dir().join("ca.crt"))?;
+    let now = Utc::now();
+    let mut rogues = Vec::with_capacity(peers.len());
+    for peer in peers {
+        let key = files.signing_key(peer)?;
+        let script = (0..per_peer)
+            .map(|i| {
+                let id = format!("{peer}:bench-{i}");
+                let statement = summary(&id, peer, &[TARGET], Tlp::Green, 2, None, now);
+                delivery(seal(&statement, &key), vec![])
+            })
+            .collect();
+        let org = files.org(peer)?;
+        let rogue = RoguePeer::serve(org.port, &org.cert, &ca, script)
+            .await
+            .with_context(|| format!("serving peer `{peer}`"))?;
+        rogues.push(rogue);
+    }
+    let total = per_peer * peers.len();
+    let within = Duration::from_secs(60) + Duration::from_millis(10 * total as u64);
+    let federation = Federation::start(files, &[TARGET]).await?;
+    let started = Instant::now();
+    let store = federation.running(TARGET)?.store();
+    loop {
+        let held = inbox_count(store)?;
+        if held >= total {
+            break;
+        }
+        if started.elapsed() > within {
+            bail!("`{TARGET}` stored {held} of {total} statements within {within:?}");
+        }
+        tokio::time::sleep(POLL).await;
+    }
+    let took = started.elapsed();
+    drop(rogues);
+    Ok((took, total))
+}
