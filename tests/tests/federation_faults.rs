@@ -29,7 +29,9 @@ const CATCH_UP: Duration = Duration::from_secs(120);
 /// Requests in flight while publishing.
 const IN_FLIGHT: usize = 16;
 /// Bytes per second on the link a receiver is killed on mid-stream.
-const SLOW_LINK: u64 = 256 * 1024;
+const SLOW_LINK: u64 = 128 * 1024;
+/// How often a condition nothing signals is looked at.
+const POLL: Duration = Duration::from_millis(20);
 
 fn xaa() -> OrgSpec {
     OrgSpec {
@@ -79,6 +81,21 @@ fn outbox_for(store: &Store, peer: &str) -> Vec<(u64, OutboxEntry)> {
     all.into_iter()
         .filter(|(_, e)| e.recipients.contains(peer))
         .collect()
+}
+
+/// Waits until `bytes` have gone from the peer to the subscriber through
+/// `proxy` (counted across connections). Nothing signals bytes moving, so
+/// this looks every `POLL`; fails after `CATCH_UP`.
+async fn through(proxy: &FaultProxy, bytes: u64) {
+    let deadline = Instant::now() + CATCH_UP;
+    while proxy.stats().bytes_down < bytes {
+        assert!(
+            Instant::now() < deadline,
+            "{bytes} bytes did not go through within {CATCH_UP:?}: {:?}",
+            proxy.stats()
+        );
+        tokio::time::sleep(POLL).await;
+    }
 }
 
 fn cursor_seq(store: &Store, peer: &str) -> Option<Cursor> {
@@ -227,8 +244,10 @@ async fn a_receiver_killed_mid_stream_ends_with_everything_once() {
 async fn sigkill_mid_stream() {
     const ASSESSMENTS: usize = 400;
     let mut files = FederationFiles::create(&[xaa(), ecowas(), au()]).unwrap();
-    // A slow link from XAA to ECOWAS, so that the kills find ECOWAS
-    // mid-stream however fast it stores what arrives.
+    // A slow link from XAA to ECOWAS. Each round lets a quarter of what
+    // ECOWAS is owed through, stalls the link, waits for ECOWAS to have
+    // stored something new (the AU gets it relayed) and kills it there:
+    // mid-stream however fast or slow the nodes are.
     let xaa_port = SocketAddr::from(([127, 0, 0, 1], files.org("xaa").unwrap().port));
     let slow = FaultProxy::start("ecowas->xaa", xaa_port).await.unwrap();
     slow.throttle(SLOW_LINK);
@@ -248,12 +267,21 @@ async fn sigkill_mid_stream() {
         .await
         .unwrap();
     federation.start_node("au").await.unwrap();
-    for (round, progress) in [ASSESSMENTS / 4, ASSESSMENTS / 2].into_iter().enumerate() {
-        federation
-            .wait_for_inbox("au", CATCH_UP, |i| i.len() >= progress)
+    let owed: usize = outbox_for(federation.running("xaa").unwrap().store(), "ecowas")
+        .iter()
+        .map(|(_, e)| e.envelope.len())
+        .sum();
+    let mut relayed = 0;
+    for round in 0..2 {
+        through(&slow, slow.stats().bytes_down + (owed / 4) as u64).await;
+        slow.stall(true);
+        relayed = federation
+            .wait_for_inbox("au", CATCH_UP, |i| i.len() > relayed)
             .await
-            .unwrap();
+            .unwrap()
+            .len();
         ecowas.kill().await.unwrap();
+        slow.stall(false);
         let origin = outbox_for(federation.running("xaa").unwrap().store(), "ecowas");
         let held = check_crash_point(data.path(), &origin, round);
         assert!(
