@@ -5,6 +5,8 @@
 
 #[path = "web/browser.rs"]
 mod browser;
+#[path = "web/situation.rs"]
+mod situation;
 
 use anyhow::Result;
 use reqwest::StatusCode;

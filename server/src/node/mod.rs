@@ -257,6 +257,7 @@ pub async fn start(config: &Config) -> Result<RunningNode, StartError> {
                         assessments: assessments.clone(),
                         warnings: warning_side.warnings.clone(),
                         verifier: verifier.clone(),
+                        federation: federating.as_ref().map(|f| f.state.clone()),
                     },
                     &identity,
                 )

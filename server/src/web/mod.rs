@@ -28,6 +28,7 @@ use tokio::task::JoinHandle;
 
 use crate::assessments::Assessments;
 use crate::auth::TokenVerifier;
+use crate::federation::state::FederationState;
 use crate::warnings::Warnings;
 use i18n::{Lang, t};
 use session::{Session, Sessions};
@@ -61,6 +62,8 @@ pub struct WebServices {
     pub assessments: Assessments,
     pub warnings: Warnings,
     pub verifier: Arc<TokenVerifier>,
+    /// What peers shared, when the node federates.
+    pub federation: Option<FederationState>,
 }
 
 /// What every handler shares.
@@ -120,6 +123,7 @@ fn router(web: Arc<Web>) -> Router {
         .route("/logout", post(signin::logout))
         .route("/signin/out", get(signin::signed_out))
         .route("/overview", get(pages::overview::show))
+        .route("/situations/{*id}", get(pages::situation::show))
         .route("/warnings", get(pages::board::show))
         .route("/warnings/{sender}/{id}", get(pages::timeline::show))
         .route(

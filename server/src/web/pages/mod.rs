@@ -3,6 +3,7 @@
 
 pub(super) mod board;
 pub(super) mod overview;
+pub(super) mod situation;
 pub(super) mod timeline;
 
 /// The snake-case name serde gives a value (`very_high`), for display and

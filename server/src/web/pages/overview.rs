@@ -12,7 +12,7 @@ use super::snake;
 use crate::assessments::SituationView;
 use crate::model::assessment::OverallRisk;
 use crate::model::situation::Crime;
-use crate::web::html::{Nav, escape, page};
+use crate::web::html::{Nav, escape, page, url_part};
 use crate::web::i18n::t;
 use crate::web::{Web, error_page, html};
 
@@ -135,7 +135,8 @@ pub(in crate::web) async fn show(
                 ),
             };
             out.push_str(&format!(
-                r#"<tr><th scope="row">{}</th><td>{}</td><td>{}</td><td><span class="risk risk-{risk}">{risk}</span></td><td>{}</td><td>{}</td></tr>"#,
+                r#"<tr><th scope="row"><a href="/situations/{}">{}</a></th><td>{}</td><td>{}</td><td><span class="risk risk-{risk}">{risk}</span></td><td>{}</td><td>{}</td></tr>"#,
+                url_part(&view.id),
                 escape(&view.spec.title),
                 escape(&view.spec.countries.join(", ")),
                 escape(&view.regional_bodies.join(", ")),
