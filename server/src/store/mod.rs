@@ -120,14 +120,18 @@ fn open_db(dir: &Path) -> Result<sled::Db, sled::Error> {
             .mode(sled::Mode::HighThroughput)
             .open()
         {
-            Err(sled::Error::Io(e))
-                if e.kind() == std::io::ErrorKind::WouldBlock && started.elapsed() < LOCK_WAIT =>
-            {
+            Err(sled::Error::Io(e)) if is_locked(&e) && started.elapsed() < LOCK_WAIT => {
                 std::thread::sleep(std::time::Duration::from_millis(20));
             }
             other => return other,
         }
     }
+}
+
+/// Whether opening failed because another handle still holds the lock
+/// (sled 0.34 reports it as `Other` with the `WouldBlock` in its text).
+fn is_locked(e: &std::io::Error) -> bool {
+    e.kind() == std::io::ErrorKind::WouldBlock || e.to_string().contains("could not acquire lock")
 }
 
 #[cfg(test)]
@@ -136,3 +140,18 @@ mod federation_batch_tests;
 mod federation_tests;
 #[cfg(test)]
 mod tests;
+
+#[cfg(test)]
+mod lock_tests {
+    use super::is_locked;
+    use std::io::{Error, ErrorKind};
+
+    #[test]
+    fn a_lock_held_elsewhere_is_waited_for_other_errors_are_not() {
+        let sled_text = r#"could not acquire lock on "/tmp/x/db": Os { code: 11, kind: WouldBlock }"#;
+        assert!(is_locked(&Error::other(sled_text)));
+        assert!(is_locked(&Error::from(ErrorKind::WouldBlock)));
+        assert!(!is_locked(&Error::from(ErrorKind::PermissionDenied)));
+        assert!(!is_locked(&Error::other("disk full")));
+    }
+}
