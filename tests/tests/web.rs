@@ -5,6 +5,8 @@
 
 #[path = "web/browser.rs"]
 mod browser;
+#[path = "web/report.rs"]
+mod report;
 #[path = "web/situation.rs"]
 mod situation;
 

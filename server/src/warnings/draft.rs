@@ -143,6 +143,13 @@ impl Warnings {
         self.load(sender, id)
     }
 
+    /// Every warning the report measures, for a caller allowed `ReadReport`
+    /// (the API's `GetReport` and the web interface's report).
+    pub fn reported(&self, caller: &Caller) -> Result<Vec<StoredWarning>, WarningsError> {
+        self.authorize(caller, Action::ReadReport)?;
+        self.list(caller, &WarningFilter::default())
+    }
+
     /// The warnings on this node matching `filter`, newest first.
     pub fn list(&self, caller: &Caller, filter: &WarningFilter) -> Result<Vec<StoredWarning>, WarningsError> {
         self.authorize(caller, Action::ReadWarnings)?;

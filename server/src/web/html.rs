@@ -46,6 +46,7 @@ pub(super) fn csrf_field(session: &Session) -> String {
 pub(super) enum Nav {
     Overview,
     Warnings,
+    Report,
 }
 
 /// A whole page: `body` is already escaped HTML.
@@ -86,7 +87,7 @@ pub(super) fn page(session: &Session, nav: Nav, title: &str, body: &str) -> Stri
 <a class="skip" href="#main">{skip}</a>
 <header>
 <p class="brand">Tocsin · {org}</p>
-<nav aria-label="{nav_label}"><ul>{overview}{warnings}</ul></nav>
+<nav aria-label="{nav_label}"><ul>{overview}{warnings}{report}</ul></nav>
 <div class="user">
 <span>{who} ({roles})</span>
 <a href="?lang={other}" lang="{other}" hreflang="{other}">{other_name}</a>
@@ -107,6 +108,7 @@ pub(super) fn page(session: &Session, nav: Nav, title: &str, body: &str) -> Stri
         nav_label = escape(t(lang, "nav.label")),
         overview = link(Nav::Overview, "/overview", "nav.overview"),
         warnings = link(Nav::Warnings, "/warnings", "nav.warnings"),
+        report = link(Nav::Report, "/report", "nav.report"),
         who = escape(who),
         roles = escape(&roles.join(", ")),
         other = other.code(),

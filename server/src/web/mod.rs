@@ -135,6 +135,7 @@ fn router(web: Arc<Web>) -> Router {
             "/warnings/{sender}/{id}/action",
             post(pages::board::record_action),
         )
+        .route("/report", get(pages::report::show))
         .route("/events", get(sse::events))
         .route("/assets/style.css", get(style))
         .route("/assets/app.js", get(script))
