@@ -326,7 +326,9 @@ impl Assessments {
         }
     }
 
-    fn allowed(&self, caller: &Caller, action: Action, assessment: &Assessment) -> bool {
+    /// Whether the access policy lets `caller` do `action` on `assessment`
+    /// (pages show a button only where it does).
+    pub fn allowed(&self, caller: &Caller, action: Action, assessment: &Assessment) -> bool {
         self.policy
             .authorize(
                 caller,

@@ -45,6 +45,7 @@ pub(super) fn csrf_field(session: &Session) -> String {
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(super) enum Nav {
     Overview,
+    Assessments,
     Warnings,
     Report,
 }
@@ -87,7 +88,7 @@ pub(super) fn page(session: &Session, nav: Nav, title: &str, body: &str) -> Stri
 <a class="skip" href="#main">{skip}</a>
 <header>
 <p class="brand">Tocsin · {org}</p>
-<nav aria-label="{nav_label}"><ul>{overview}{warnings}{report}</ul></nav>
+<nav aria-label="{nav_label}"><ul>{overview}{assessments}{warnings}{report}</ul></nav>
 <div class="user">
 <span>{who} ({roles})</span>
 <a href="?lang={other}" lang="{other}" hreflang="{other}">{other_name}</a>
@@ -107,6 +108,7 @@ pub(super) fn page(session: &Session, nav: Nav, title: &str, body: &str) -> Stri
         org = escape(&session.caller.organisation),
         nav_label = escape(t(lang, "nav.label")),
         overview = link(Nav::Overview, "/overview", "nav.overview"),
+        assessments = link(Nav::Assessments, "/assessments", "nav.assessments"),
         warnings = link(Nav::Warnings, "/warnings", "nav.warnings"),
         report = link(Nav::Report, "/report", "nav.report"),
         who = escape(who),

@@ -124,6 +124,18 @@ fn router(web: Arc<Web>) -> Router {
         .route("/signin/out", get(signin::signed_out))
         .route("/overview", get(pages::overview::show))
         .route("/situations/{*id}", get(pages::situation::show))
+        .route(
+            "/assessments",
+            get(pages::assessments::list).post(pages::editor::create),
+        )
+        .route("/assessments/new", get(pages::editor::new))
+        .route("/assessments/{id}", get(pages::assessments::show))
+        .route(
+            "/assessments/{id}/edit",
+            get(pages::editor::edit).post(pages::editor::revise),
+        )
+        .route("/assessments/{id}/submit", post(pages::assessments::submit))
+        .route("/assessments/{id}/publish", post(pages::assessments::publish))
         .route("/warnings", get(pages::board::show))
         .route("/warnings/{sender}/{id}", get(pages::timeline::show))
         .route(

@@ -316,7 +316,7 @@ pub(in crate::web) async fn decide(
 /// The session, if signed in and the form's CSRF token is its own.
 // The error is the response the handler returns as it is.
 #[allow(clippy::result_large_err)]
-fn checked(web: &Web, headers: &HeaderMap, csrf: &str) -> Result<Session, Response> {
+pub(in crate::web) fn checked(web: &Web, headers: &HeaderMap, csrf: &str) -> Result<Session, Response> {
     let session = web.session(headers, None)?;
     if !session.csrf_ok(csrf) {
         return Err(error_page(&session, StatusCode::FORBIDDEN, "error.csrf", ""));

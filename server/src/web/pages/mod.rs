@@ -1,7 +1,9 @@
 //! The pages: each a thin adapter that calls one service with the
 //! session's `Caller` and renders what it returns.
 
+pub(super) mod assessments;
 pub(super) mod board;
+pub(super) mod editor;
 pub(super) mod overview;
 pub(super) mod report;
 pub(super) mod situation;
