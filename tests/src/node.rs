@@ -40,24 +40,7 @@ impl TestNode {
     /// Starts a node with extra `TOCSIN_…` configuration variables.
     pub async fn start_with(organisation: &str, issuer: Issuer<'_>, extra: &[(&str, &str)]) -> Result<Self> {
         let data = tempfile::tempdir()?;
-        let mut env = vec![
-            ("TOCSIN_NODE_ORGANISATION".to_owned(), organisation.to_owned()),
-            (
-                "TOCSIN_NODE_DATA_DIR".to_owned(),
-                data.path().display().to_string(),
-            ),
-            ("TOCSIN_API_LISTEN".to_owned(), "127.0.0.1:0".to_owned()),
-            (
-                "TOCSIN_AUTH_DEV_ISSUER_LISTEN".to_owned(),
-                "127.0.0.1:0".to_owned(),
-            ),
-        ];
-        if let Issuer::Provider(provider) = issuer {
-            env.push(("TOCSIN_AUTH_ISSUER".to_owned(), provider.issuer().to_owned()));
-        }
-        env.extend(extra.iter().map(|(k, v)| ((*k).to_owned(), (*v).to_owned())));
-        let config = Config::load(None, env)?;
-        let running = node::start(&config).await?;
+        let running = launch(organisation, &data, issuer, extra).await?;
         let url: NodeUrl = format!("https://{}", running.api_addr).parse()?;
         let fingerprint: Fingerprint = running.fingerprint.parse()?;
         Ok(Self {
@@ -67,6 +50,19 @@ impl TestNode {
             organisation: organisation.to_owned(),
             data,
         })
+    }
+
+    /// Shuts the node down and starts it again on the same data directory
+    /// with the development issuer and `extra` variables (new ports).
+    pub async fn restart(&mut self, extra: &[(&str, &str)]) -> Result<()> {
+        if let Some(running) = self.running.take() {
+            running.shutdown().await?;
+        }
+        let running = launch(&self.organisation, &self.data, Issuer::Dev, extra).await?;
+        self.url = format!("https://{}", running.api_addr).parse()?;
+        self.fingerprint = running.fingerprint.parse()?;
+        self.running = Some(running);
+        Ok(())
     }
 
     /// A `NodeService` client over pinned TLS presenting `token`.
@@ -94,4 +90,31 @@ impl TestNode {
         }
         Ok(())
     }
+}
+
+/// Starts a node of `organisation` on `data` with loopback ports.
+async fn launch(
+    organisation: &str,
+    data: &TempDir,
+    issuer: Issuer<'_>,
+    extra: &[(&str, &str)],
+) -> Result<RunningNode> {
+    let mut env = vec![
+        ("TOCSIN_NODE_ORGANISATION".to_owned(), organisation.to_owned()),
+        (
+            "TOCSIN_NODE_DATA_DIR".to_owned(),
+            data.path().display().to_string(),
+        ),
+        ("TOCSIN_API_LISTEN".to_owned(), "127.0.0.1:0".to_owned()),
+        (
+            "TOCSIN_AUTH_DEV_ISSUER_LISTEN".to_owned(),
+            "127.0.0.1:0".to_owned(),
+        ),
+    ];
+    if let Issuer::Provider(provider) = issuer {
+        env.push(("TOCSIN_AUTH_ISSUER".to_owned(), provider.issuer().to_owned()));
+    }
+    env.extend(extra.iter().map(|(k, v)| ((*k).to_owned(), (*v).to_owned())));
+    let config = Config::load(None, env)?;
+    Ok(node::start(&config).await?)
 }

@@ -9,6 +9,8 @@ mod editor;
 mod browser;
 #[path = "web/report.rs"]
 mod report;
+#[path = "web/sessions.rs"]
+mod sessions;
 #[path = "web/situation.rs"]
 mod situation;
 

@@ -13,8 +13,6 @@ use std::time::Duration;
 use tocsin_client::connect::{Bearer, WarningClient, authorised_warnings};
 use tocsin_proto::v1 as pb;
 use tocsin_proto::v1::subscription_service_client::SubscriptionServiceClient;
-use tocsin_server::config::Config;
-use tocsin_server::node;
 use tocsin_tests::content;
 use tocsin_tests::https_receiver::{Delivery, Pki};
 use tocsin_tests::node::{Issuer, TestNode};
@@ -59,27 +57,10 @@ async fn start(env: &[(String, String)]) -> TestNode {
 }
 
 /// Shuts `node` down and starts it again on the same data directory with
-/// `env`, as `TestNode::start_with` does.
+/// `env`.
 async fn restart(node: &mut TestNode, env: &[(String, String)]) {
-    node.running.take().unwrap().shutdown().await.unwrap();
-    let mut vars = vec![
-        ("TOCSIN_NODE_ORGANISATION".to_owned(), ORG.to_owned()),
-        (
-            "TOCSIN_NODE_DATA_DIR".to_owned(),
-            node.data.path().display().to_string(),
-        ),
-        ("TOCSIN_API_LISTEN".to_owned(), "127.0.0.1:0".to_owned()),
-        (
-            "TOCSIN_AUTH_DEV_ISSUER_LISTEN".to_owned(),
-            "127.0.0.1:0".to_owned(),
-        ),
-    ];
-    vars.extend(env.iter().cloned());
-    let config = Config::load(None, vars).unwrap();
-    let running = node::start(&config).await.unwrap();
-    node.url = format!("https://{}", running.api_addr).parse().unwrap();
-    node.fingerprint = running.fingerprint.parse().unwrap();
-    node.running = Some(running);
+    let vars: Vec<(&str, &str)> = env.iter().map(|(k, v)| (k.as_str(), v.as_str())).collect();
+    node.restart(&vars).await.unwrap();
 }
 
 async fn token(node: &TestNode, user: &str, role: &str) -> String {

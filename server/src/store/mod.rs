@@ -15,12 +15,14 @@ mod projection;
 mod schema;
 mod subscriptions;
 mod warnings;
+mod web_sessions;
 
 pub use federation::{Applied, Arrival, Equivocation, InboxEntry, OutboxEntry, Refusal};
 pub use federation_batch::{AuditOf, Inbound};
 pub use schema::SCHEMA_VERSION;
 pub use subscriptions::{DeadLetter, WebhookJob};
 pub use warnings::{StoredWarning, WarningChange, WarningEvent};
+pub use web_sessions::StoredSession;
 
 use std::path::{Path, PathBuf};
 

@@ -94,9 +94,10 @@ pub async fn serve_web(
     let local = tcp
         .local_addr()
         .map_err(|source| WebError::Bind { addr, source })?;
+    let sessions = Sessions::new(settings.session_idle, Some(services.assessments.store().clone()));
     let web = Arc::new(Web {
         services,
-        sessions: Sessions::new(settings.session_idle),
+        sessions,
         signin: signin::Oidc::new(&settings, local)?,
         pending: Mutex::new(HashMap::new()),
         stopping: shutdown.clone(),

@@ -1,23 +1,30 @@
-//! Signed-in sessions, in memory: a random 256-bit id in the `__Host-tocsin`
-//! cookie, the verified `Caller`, a per-session CSRF token and the chosen
-//! language. A session unused for the idle period ends.
+//! Signed-in sessions: a random 256-bit id in the `__Host-tocsin` cookie,
+//! the verified `Caller`, a per-session CSRF token and the chosen language.
+//! A session unused for the idle period ends. Sessions are kept in the
+//! node's store (keyed by a hash of the id) so a restart signs nobody out,
+//! with a copy in memory for the requests in between.
 
-use std::collections::HashMap;
+use std::collections::{BTreeSet, HashMap};
 use std::sync::Mutex;
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 use axum::http::{HeaderMap, header};
 use base64::Engine;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 
 use super::i18n::Lang;
-use crate::model::caller::Caller;
+use crate::model::caller::{Caller, Role};
+use crate::store::{Store, StoreError, StoredSession};
 
 /// The session cookie's name: `__Host-` binds it to this origin over HTTPS.
 pub(super) const COOKIE: &str = "__Host-tocsin";
 
-/// Sessions at once; the least recently used goes beyond this.
+/// Sessions held in memory at once; the least recently used goes beyond
+/// this (it stays in the store and comes back on its next request).
 const MAX_SESSIONS: usize = 10_000;
+
+/// How often a session's last use is written back to the store.
+const TOUCH_EVERY: i64 = 60;
 
 /// A random 256-bit value, URL-safe base64.
 pub(super) fn random_token() -> String {
@@ -29,12 +36,19 @@ pub(super) fn same_secret(a: &str, b: &str) -> bool {
     a.len() == b.len() && a.bytes().zip(b.bytes()).fold(0u8, |acc, (x, y)| acc | (x ^ y)) == 0
 }
 
+/// Now, in Unix seconds.
+fn now() -> i64 {
+    chrono::Utc::now().timestamp()
+}
+
 #[derive(Debug, Clone)]
 pub(super) struct Session {
     pub(super) caller: Caller,
     pub(super) csrf: String,
     pub(super) lang: Lang,
-    last_seen: Instant,
+    /// Unix seconds of the last use, and of the last one written to the store.
+    last_seen: i64,
+    stored_seen: i64,
 }
 
 impl Session {
@@ -42,37 +56,84 @@ impl Session {
     pub(super) fn csrf_ok(&self, token: &str) -> bool {
         !token.is_empty() && same_secret(&self.csrf, token)
     }
+
+    fn to_stored(&self) -> StoredSession {
+        StoredSession {
+            subject: self.caller.subject.clone(),
+            name: self.caller.name.clone(),
+            issuer: self.caller.issuer.clone(),
+            organisation: self.caller.organisation.clone(),
+            roles: self.caller.roles.iter().map(|r| r.as_str().to_owned()).collect(),
+            csrf: self.csrf.clone(),
+            lang: self.lang.code().to_owned(),
+            last_seen: self.last_seen,
+        }
+    }
+
+    /// A stored session; `None` if a role or the language is unknown.
+    fn from_stored(stored: StoredSession) -> Option<Self> {
+        let roles: Option<BTreeSet<Role>> = stored.roles.iter().map(|r| r.parse().ok()).collect();
+        Some(Self {
+            caller: Caller {
+                subject: stored.subject,
+                name: stored.name,
+                issuer: stored.issuer,
+                organisation: stored.organisation,
+                roles: roles?,
+            },
+            csrf: stored.csrf,
+            lang: Lang::from_code(&stored.lang)?,
+            last_seen: stored.last_seen,
+            stored_seen: stored.last_seen,
+        })
+    }
 }
 
 #[derive(Debug)]
 pub(super) struct Sessions {
-    idle: Duration,
+    idle: i64,
     map: Mutex<HashMap<String, Session>>,
+    /// Where sessions outlive the process; `None` keeps them in memory only.
+    store: Option<Store>,
 }
 
 impl Sessions {
-    pub(super) fn new(idle: Duration) -> Self {
+    /// Sessions ending after `idle` without use, kept in `store`; sessions
+    /// the store holds that are already over are removed.
+    pub(super) fn new(idle: Duration, store: Option<Store>) -> Self {
+        let idle = i64::try_from(idle.as_secs()).unwrap_or(i64::MAX);
+        if let Some(store) = &store
+            && let Err(err) = store.purge_web_sessions(now().saturating_sub(idle))
+        {
+            tracing::warn!(%err, "cannot remove ended web sessions");
+        }
         Self {
             idle,
             map: Mutex::new(HashMap::new()),
+            store,
         }
     }
 
-    /// Starts a session; returns its id.
-    pub(super) fn create(&self, caller: Caller, lang: Lang) -> String {
-        self.create_at(caller, lang, Instant::now())
+    /// Starts a session and stores it; returns its id.
+    pub(super) async fn create(&self, caller: Caller, lang: Lang) -> Result<String, StoreError> {
+        let (id, session) = self.create_at(caller, lang, now());
+        if let Some(store) = &self.store {
+            store.put_web_session(&id, &session.to_stored()).await?;
+        }
+        Ok(id)
     }
 
-    fn create_at(&self, caller: Caller, lang: Lang, now: Instant) -> String {
+    fn create_at(&self, caller: Caller, lang: Lang, now: i64) -> (String, Session) {
         let id = random_token();
         let session = Session {
             caller,
             csrf: random_token(),
             lang,
             last_seen: now,
+            stored_seen: now,
         };
         let mut map = self.lock();
-        map.retain(|_, s| now.saturating_duration_since(s.last_seen) < self.idle);
+        map.retain(|_, s| now.saturating_sub(s.last_seen) < self.idle);
         if map.len() >= MAX_SESSIONS
             && let Some(oldest) = map
                 .iter()
@@ -81,35 +142,83 @@ impl Sessions {
         {
             map.remove(&oldest);
         }
-        map.insert(id.clone(), session);
-        id
+        map.insert(id.clone(), session.clone());
+        (id, session)
     }
 
     /// The live session `id`, marked as used now.
     pub(super) fn get(&self, id: &str) -> Option<Session> {
-        self.get_at(id, Instant::now())
+        self.get_at(id, now())
     }
 
-    fn get_at(&self, id: &str, now: Instant) -> Option<Session> {
+    fn get_at(&self, id: &str, now: i64) -> Option<Session> {
         let mut map = self.lock();
+        if !map.contains_key(id) {
+            let stored = self.stored(id)?;
+            map.insert(id.to_owned(), stored);
+        }
         let session = map.get_mut(id)?;
-        if now.saturating_duration_since(session.last_seen) >= self.idle {
+        if now.saturating_sub(session.last_seen) >= self.idle {
             map.remove(id);
+            self.forget(id);
             return None;
         }
         session.last_seen = now;
+        if now.saturating_sub(session.stored_seen) >= TOUCH_EVERY {
+            session.stored_seen = now;
+            self.touch(id, session);
+        }
         Some(session.clone())
     }
 
-    pub(super) fn set_lang(&self, id: &str, lang: Lang) {
-        if let Some(session) = self.lock().get_mut(id) {
-            session.lang = lang;
+    /// Session `id` from the store, if there is one it can read.
+    fn stored(&self, id: &str) -> Option<Session> {
+        let store = self.store.as_ref()?;
+        match store.web_session(id) {
+            Ok(found) => found.and_then(Session::from_stored),
+            Err(err) => {
+                tracing::warn!(%err, "cannot read a web session");
+                None
+            }
         }
     }
 
-    /// Ends session `id`.
-    pub(super) fn end(&self, id: &str) {
+    fn touch(&self, id: &str, session: &Session) {
+        if let Some(store) = &self.store
+            && let Err(err) = store.touch_web_session(id, &session.to_stored())
+        {
+            tracing::warn!(%err, "cannot record a web session's use");
+        }
+    }
+
+    fn forget(&self, id: &str) {
+        if let Some(store) = &self.store {
+            let (store, id) = (store.clone(), id.to_owned());
+            tokio::spawn(async move {
+                if let Err(err) = store.end_web_session(&id).await {
+                    tracing::warn!(%err, "cannot remove an ended web session");
+                }
+            });
+        }
+    }
+
+    pub(super) fn set_lang(&self, id: &str, lang: Lang) {
+        let mut map = self.lock();
+        if let Some(session) = map.get_mut(id)
+            && session.lang != lang
+        {
+            session.lang = lang;
+            self.touch(id, session);
+        }
+    }
+
+    /// Ends session `id`, in memory and in the store.
+    pub(super) async fn end(&self, id: &str) -> Result<(), StoreError> {
         self.lock().remove(id);
+        match &self.store {
+            Some(store) => store.end_web_session(id).await,
+            None => Ok(()),
+        }
     }
 
     fn lock(&self) -> std::sync::MutexGuard<'_, HashMap<String, Session>> {
@@ -143,7 +252,6 @@ pub(super) fn clear_cookie() -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use std::collections::BTreeSet;
 
     fn caller() -> Caller {
         Caller {
@@ -155,34 +263,50 @@ mod tests {
         }
     }
 
-    #[test]
-    fn sessions_end_after_the_idle_period_and_on_logout() {
-        let sessions = Sessions::new(Duration::from_secs(60));
-        let start = Instant::now();
-        let id = sessions.create_at(caller(), Lang::En, start);
+    #[tokio::test]
+    async fn sessions_end_after_the_idle_period_and_on_logout() {
+        let sessions = Sessions::new(Duration::from_secs(60), None);
+        let start = 1_000_000;
+        let (id, _) = sessions.create_at(caller(), Lang::En, start);
         assert_eq!(id.len(), 43, "256 bits in base64");
-        let later = start + Duration::from_secs(50);
+        let later = start + 50;
         assert!(sessions.get_at(&id, later).is_some(), "use refreshes it");
-        assert!(sessions.get_at(&id, later + Duration::from_secs(59)).is_some());
-        assert!(
-            sessions
-                .get_at(&id, later + Duration::from_secs(59 + 60))
-                .is_none()
-        );
+        assert!(sessions.get_at(&id, later + 59).is_some());
+        assert!(sessions.get_at(&id, later + 59 + 60).is_none());
         assert!(
             sessions.get_at(&id, start).is_none(),
             "an expired session is gone"
         );
-        let other = sessions.create_at(caller(), Lang::Fr, start);
-        sessions.end(&other);
-        assert!(sessions.get_at(&other, start).is_none());
+        let other = sessions.create(caller(), Lang::Fr).await.unwrap();
+        sessions.end(&other).await.unwrap();
+        assert!(sessions.get(&other).is_none());
+    }
+
+    #[tokio::test]
+    async fn a_stored_session_outlives_the_process_but_not_its_idle_period() {
+        let dir = tempfile::tempdir().unwrap();
+        let id = {
+            let store = Store::open(dir.path()).unwrap();
+            let sessions = Sessions::new(Duration::from_secs(60), Some(store));
+            let id = sessions.create(caller(), Lang::Fr).await.unwrap();
+            let before = sessions.get(&id).unwrap();
+            (id, before.csrf)
+        };
+        let store = Store::open(dir.path()).unwrap();
+        let sessions = Sessions::new(Duration::from_secs(60), Some(store.clone()));
+        let back = sessions.get(&id.0).expect("the session came back from the store");
+        assert_eq!((back.caller, back.csrf, back.lang), (caller(), id.1, Lang::Fr));
+        assert!(sessions.get_at(&id.0, now() + 61).is_none(), "idle too long");
+        let ended = sessions.create(caller(), Lang::En).await.unwrap();
+        sessions.end(&ended).await.unwrap();
+        let fresh = Sessions::new(Duration::from_secs(60), Some(store));
+        assert!(fresh.get(&ended).is_none(), "a signed-out session stays out");
     }
 
     #[test]
     fn csrf_tokens_must_match_exactly() {
-        let sessions = Sessions::new(Duration::from_secs(60));
-        let id = sessions.create(caller(), Lang::En);
-        let session = sessions.get(&id).unwrap();
+        let sessions = Sessions::new(Duration::from_secs(60), None);
+        let (id, session) = sessions.create_at(caller(), Lang::En, now());
         assert!(session.csrf_ok(&session.csrf.clone()));
         assert!(!session.csrf_ok(""));
         assert!(!session.csrf_ok(&random_token()));

@@ -154,7 +154,13 @@ pub(super) async fn callback(State(web): State<Arc<Web>>, Query(query): Query<Ca
     match finish(&web, &pending, &code).await {
         Ok(caller) => {
             tracing::info!(user = %caller.subject, "web sign-in");
-            let id = web.sessions.create(caller, pending.lang);
+            let id = match web.sessions.create(caller, pending.lang).await {
+                Ok(id) => id,
+                Err(err) => {
+                    tracing::warn!(%err, "cannot store the web session");
+                    return failed(pending.lang, StatusCode::INTERNAL_SERVER_ERROR);
+                }
+            };
             (
                 [(header::SET_COOKIE, session::set_cookie(&id))],
                 Redirect::to("/overview"),
@@ -232,8 +238,10 @@ pub(super) async fn logout(
     if !session.csrf_ok(&form.csrf) {
         return super::error_page(&session, StatusCode::FORBIDDEN, "error.csrf", "");
     }
-    if let Some(id) = session::cookie_id(&headers) {
-        web.sessions.end(&id);
+    if let Some(id) = session::cookie_id(&headers)
+        && let Err(err) = web.sessions.end(&id).await
+    {
+        tracing::warn!(%err, "cannot remove the web session");
     }
     (
         [(header::SET_COOKIE, session::clear_cookie())],
