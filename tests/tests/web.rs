@@ -7,6 +7,8 @@
 mod editor;
 #[path = "web/browser.rs"]
 mod browser;
+#[path = "web/map.rs"]
+mod map;
 #[path = "web/report.rs"]
 mod report;
 #[path = "web/sessions.rs"]

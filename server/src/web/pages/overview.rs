@@ -1,5 +1,8 @@
 //! Overview: every situation the user may see, by overall risk and trend,
-//! filterable by regional body, crime and risk level.
+//! filterable by regional body, crime and risk level, with a map of the
+//! countries they concern.
+
+mod map;
 
 use axum::extract::{Query, State};
 use axum::http::{HeaderMap, StatusCode};
@@ -109,6 +112,7 @@ pub(in crate::web) async fn show(
         ),
         escape(t(lang, "overview.apply")),
     );
+    out.push_str(&map::map(lang, &shown));
     if shown.is_empty() {
         out.push_str(&format!("<p>{}</p>", escape(t(lang, "overview.empty"))));
     } else {
