@@ -121,6 +121,11 @@ async fn the_overview_map_shades_countries_by_their_highest_risk() -> Result<()>
         assert_unshaded(&low, alpha3)?;
     }
     assert!(!low.body.contains(r#"class="off-map""#), "{}", low.body);
+    // By region (UN M49): West Africa's situations, not the fictional XAA's.
+    let west = dora.get("/overview?region=Western%20Africa").await?;
+    assert_linked(&west, "NGA", "risk-very_high", "NER%2BNGA");
+    assert!(!west.body.contains("/situations/XAA"), "{}", west.body);
+    assert!(west.body.contains(r#"<option value="Western Africa" selected>"#));
 
     // Names and levels in French.
     let french = dora.get("/overview?lang=fr&level=high").await?;

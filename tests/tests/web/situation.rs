@@ -200,5 +200,22 @@ async fn a_federating_node_shows_what_peers_shared_side_by_side() -> Result<()> 
         first.ends_with(r#"<td class="level"></td><td class="level level-high">High</td>"#),
         "{first}"
     );
+
+    // The overview at ECOWAS lists the situation XAA shared, with XAA's
+    // risk, trend and name, and filters it like its own.
+    let overview = dora.get("/overview").await?;
+    assert!(
+        overview.body.contains(
+            r#"<td><span class="risk risk-high">High</span></td><td>Deteriorated</td><td>xaa</td>"#
+        ),
+        "{}",
+        overview.body
+    );
+    let matching = dora.get("/overview?crime=crimes_against_humanity&level=high").await?;
+    assert!(matching.body.contains(r#"<a href="/situations/XAA">Northern XAA</a>"#));
+    for other in ["/overview?level=low", "/overview?crime=genocide"] {
+        let page = dora.get(other).await?;
+        assert!(!page.body.contains(r#"<a href="/situations/XAA">"#), "{other}");
+    }
     Ok(())
 }

@@ -6,7 +6,6 @@
 use std::collections::BTreeMap;
 use std::sync::OnceLock;
 
-use crate::assessments::SituationView;
 use crate::model::assessment::OverallRisk;
 use crate::web::html::{escape, url_part};
 use crate::web::i18n::{Lang, t};
@@ -50,13 +49,13 @@ struct Mark<'a> {
     situation: &'a str,
 }
 
-/// The map of the situations `views`, its legend, and the countries it
-/// cannot draw.
-pub(super) fn map(lang: Lang, views: &[&SituationView]) -> String {
-    let marks = marks(views.iter().map(|v| {
-        let risk = v.latest_published.as_ref().map(|a| a.content.overall_risk);
-        (v.id.as_str(), v.spec.countries.as_slice(), risk)
-    }));
+/// The map of `situations` (id, countries, highest risk), its legend, and
+/// the countries it cannot draw.
+pub(super) fn map<'a>(
+    lang: Lang,
+    situations: impl IntoIterator<Item = (&'a str, &'a [String], Option<OverallRisk>)>,
+) -> String {
+    let marks = marks(situations);
     let mut out = format!(
         r#"<figure class="map"><svg role="img" aria-label="{}" viewBox="{VIEW_BOX}" xmlns="http://www.w3.org/2000/svg">"#,
         escape(t(lang, "map.label"))
