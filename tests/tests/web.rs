@@ -7,6 +7,8 @@
 mod editor;
 #[path = "web/browser.rs"]
 mod browser;
+#[path = "web/history.rs"]
+mod history;
 #[path = "web/map.rs"]
 mod map;
 #[path = "web/report.rs"]

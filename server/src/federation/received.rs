@@ -2,11 +2,12 @@
 //! origin and assessment, the latest version received (its richest view),
 //! unless it was retracted, with when it came and the relays it came through.
 //! A retracted latest version hides the assessment: the origin withdrew it,
-//! so an older version it had superseded does not stand in for it.
+//! so an older version it had superseded does not stand in for it. For a
+//! situation's history, every unretracted version received.
 
 use chrono::{DateTime, Utc};
 use prost::Message;
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
 use tocsin_proto::v1 as pb;
 
 use crate::federation::envelope::open_bytes;
@@ -55,6 +56,68 @@ pub fn received_summaries(state: &FederationState) -> Result<Vec<ReceivedSummary
     let mut latest: BTreeMap<(String, String), ReceivedSummary> = BTreeMap::new();
     // The highest version of each (origin, assessment) that was retracted.
     let mut withdrawn: BTreeMap<(String, String), u32> = BTreeMap::new();
+    for (candidate, retracted) in inbox_summaries(state)? {
+        let key = (candidate.origin.clone(), candidate.summary.assessment_id.clone());
+        if retracted {
+            let highest = withdrawn.entry(key).or_default();
+            *highest = (*highest).max(candidate.summary.version);
+        } else if latest.get(&key).is_none_or(|held| richer(&candidate, held)) {
+            latest.insert(key, candidate);
+        }
+    }
+    latest.retain(|key, held| withdrawn.get(key).is_none_or(|v| held.summary.version > *v));
+    Ok(latest.into_values().collect())
+}
+
+/// Every received, unretracted version of every summary of situation
+/// `situation_id` (as `situation_key` makes it): one per origin, assessment
+/// and version, the richest received, ordered by origin, then publication
+/// time, assessment id and version. A retracted version is left out; the
+/// versions before it stand, since each was published in its time.
+pub fn received_history(
+    state: &FederationState,
+    situation_id: &str,
+) -> Result<Vec<ReceivedSummary>, StoreError> {
+    let mut versions: BTreeMap<(String, String, u32), ReceivedSummary> = BTreeMap::new();
+    let mut withdrawn: BTreeSet<(String, String, u32)> = BTreeSet::new();
+    for (candidate, retracted) in inbox_summaries(state)? {
+        if candidate.situation_id() != situation_id {
+            continue;
+        }
+        let key = (
+            candidate.origin.clone(),
+            candidate.summary.assessment_id.clone(),
+            candidate.summary.version,
+        );
+        if retracted {
+            withdrawn.insert(key);
+        } else if versions.get(&key).is_none_or(|held| richer(&candidate, held)) {
+            versions.insert(key, candidate);
+        }
+    }
+    let mut history: Vec<ReceivedSummary> = versions
+        .into_iter()
+        .filter(|(key, _)| !withdrawn.contains(key))
+        .map(|(_, summary)| summary)
+        .collect();
+    history.sort_by(|a, b| history_order(a).cmp(&history_order(b)));
+    Ok(history)
+}
+
+/// Origin, publication time, assessment id, version.
+fn history_order(r: &ReceivedSummary) -> (&str, DateTime<Utc>, &str, u32) {
+    (
+        &r.origin,
+        r.summary.published_at,
+        &r.summary.assessment_id,
+        r.summary.version,
+    )
+}
+
+/// Every assessment summary in the inbox, in inbox order, each with whether
+/// its origin retracted it.
+fn inbox_summaries(state: &FederationState) -> Result<Vec<(ReceivedSummary, bool)>, StoreError> {
+    let mut out = Vec::new();
     for entry in state.store.inbox()? {
         // Stored entries were verified on arrival; verifying again keeps
         // this the only way statements are read.
@@ -65,44 +128,34 @@ pub fn received_summaries(state: &FederationState) -> Result<Vec<ReceivedSummary
         let StatementBody::AssessmentSummary(summary) = statement.body else {
             continue;
         };
-        if state
+        let retracted = state
             .store
             .retracted_by(&entry.origin, &entry.statement_id)?
-            .is_some()
-        {
-            let key = (statement.origin, summary.assessment_id);
-            let highest = withdrawn.entry(key).or_default();
-            *highest = (*highest).max(summary.version);
-            continue;
-        }
+            .is_some();
         let mut path = vec![statement.origin.clone()];
         path.extend(relays_of(&entry));
         path.push(state.org.clone());
-        let candidate = ReceivedSummary {
-            origin: statement.origin.clone(),
+        let received = ReceivedSummary {
+            origin: statement.origin,
             statement_id: statement.id,
             issued_at: statement.issued_at,
             received_at: entry.received_at,
             summary,
             path,
         };
-        let key = (candidate.origin.clone(), candidate.summary.assessment_id.clone());
-        let better = match latest.get(&key) {
-            None => true,
-            Some(held) => {
-                (
-                    candidate.summary.version,
-                    candidate.summary.disclosed.len(),
-                    candidate.issued_at,
-                ) > (held.summary.version, held.summary.disclosed.len(), held.issued_at)
-            }
-        };
-        if better {
-            latest.insert(key, candidate);
-        }
+        out.push((received, retracted));
     }
-    latest.retain(|key, held| withdrawn.get(key).is_none_or(|v| held.summary.version > *v));
-    Ok(latest.into_values().collect())
+    Ok(out)
+}
+
+/// Whether `candidate` should replace `held`, a summary of the same
+/// assessment: a later version, else more disclosed, else issued later.
+fn richer(candidate: &ReceivedSummary, held: &ReceivedSummary) -> bool {
+    (
+        candidate.summary.version,
+        candidate.summary.disclosed.len(),
+        candidate.issued_at,
+    ) > (held.summary.version, held.summary.disclosed.len(), held.issued_at)
 }
 
 /// The organisations that relayed a received statement, in order (empty

@@ -1,6 +1,8 @@
 //! Situation: one situation in detail, every organisation's latest assessment
-//! side by side, the risk-factor grid, the indicators observed and the open
-//! warnings about it.
+//! side by side, the history of their overall risk, the risk-factor grid, the
+//! indicators observed and the open warnings about it.
+
+mod history;
 
 use axum::extract::{Path, Query, State};
 use axum::http::{HeaderMap, StatusCode};
@@ -11,9 +13,12 @@ use std::sync::Arc;
 
 use super::board::{BoardQuery, failure};
 use super::{snake, when};
-use crate::assessments::ServiceError;
+use crate::assessments::{Assessments, ListFilter, ServiceError};
+use crate::federation::received::received_history;
 use crate::federation::situations::{FederatedSituation, situation};
+use crate::federation::state::FederationState;
 use crate::model::assessment::{Assessment, FactorLevel, OverallRisk, Trend};
+use crate::model::caller::Caller;
 use crate::model::reference::ReferenceData;
 use crate::model::shown;
 use crate::store::StoredWarning;
@@ -45,6 +50,16 @@ pub(in crate::web) async fn show(
     let reference = assessments.reference();
     let mut out = summary(lang, &found, own);
     out.push_str(&side_by_side(lang, &columns));
+    let points = match history_points(
+        web.services.federation.as_ref(),
+        assessments,
+        &session.caller,
+        &found,
+    ) {
+        Ok(points) => points,
+        Err(e) => return refused(&session, &id, &e),
+    };
+    out.push_str(&history::section(lang, assessments.organisation(), &points));
     out.push_str(&grid(lang, reference, &columns));
     out.push_str(&indicators(lang, reference, own));
     let warnings = &web.services.warnings;
@@ -160,6 +175,48 @@ fn summary(lang: Lang, found: &FederatedSituation, own: Option<&Assessment>) -> 
         .map(|(key, value)| format!("<dt>{}</dt><dd>{value}</dd>", escape(t(lang, key))))
         .collect();
     format!(r#"<dl class="facts">{rows}</dl>"#)
+}
+
+/// Every version of the situation ever published: this node's own, as far
+/// as the caller may list them (superseded and withdrawn ones too, at their
+/// publication), and every version peers shared and did not retract.
+fn history_points(
+    federation: Option<&FederationState>,
+    assessments: &Assessments,
+    caller: &Caller,
+    found: &FederatedSituation,
+) -> Result<Vec<history::Point>, ServiceError> {
+    let id = &found.situation.id;
+    let filter = ListFilter {
+        all_versions: true,
+        ..ListFilter::default()
+    };
+    let own = match assessments.list(caller, &filter) {
+        Ok(own) => own,
+        // May see the situation but not list assessments: peers' alone.
+        Err(ServiceError::Denied { .. }) => Vec::new(),
+        Err(e) => return Err(e),
+    };
+    let mut points: Vec<history::Point> = own
+        .into_iter()
+        .map(|view| view.assessment)
+        .filter(|a| a.content.situation.key() == *id)
+        .filter_map(|a| {
+            Some(history::Point {
+                org: a.organisation,
+                at: a.published_at?,
+                risk: a.content.overall_risk,
+            })
+        })
+        .collect();
+    if let Some(state) = federation {
+        points.extend(received_history(state, id)?.into_iter().map(|r| history::Point {
+            org: r.origin,
+            at: r.summary.published_at,
+            risk: r.summary.overall_risk,
+        }));
+    }
+    Ok(points)
 }
 
 /// One organisation's latest assessment, as far as it is known here.

@@ -53,7 +53,7 @@ impl Row {
             trend: r.summary.trend,
             published_at: r.summary.published_at,
         }));
-        said.sort_by(|a, b| b.published_at.cmp(&a.published_at));
+        said.sort_by_key(|s| std::cmp::Reverse(s.published_at));
         let mut regional_bodies: BTreeSet<String> = view.regional_bodies.iter().cloned().collect();
         regional_bodies.extend(
             found
