@@ -8,6 +8,7 @@
 use chrono::{DateTime, Utc};
 use prost::Message;
 use std::collections::{BTreeMap, BTreeSet};
+use std::sync::{Arc, Mutex, PoisonError};
 use tocsin_proto::v1 as pb;
 
 use crate::federation::envelope::open_bytes;
@@ -56,13 +57,13 @@ pub fn received_summaries(state: &FederationState) -> Result<Vec<ReceivedSummary
     let mut latest: BTreeMap<(String, String), ReceivedSummary> = BTreeMap::new();
     // The highest version of each (origin, assessment) that was retracted.
     let mut withdrawn: BTreeMap<(String, String), u32> = BTreeMap::new();
-    for (candidate, retracted) in inbox_summaries(state)? {
+    for (candidate, retracted) in inbox_summaries(state)?.iter() {
         let key = (candidate.origin.clone(), candidate.summary.assessment_id.clone());
-        if retracted {
+        if *retracted {
             let highest = withdrawn.entry(key).or_default();
             *highest = (*highest).max(candidate.summary.version);
-        } else if latest.get(&key).is_none_or(|held| richer(&candidate, held)) {
-            latest.insert(key, candidate);
+        } else if latest.get(&key).is_none_or(|held| richer(candidate, held)) {
+            latest.insert(key, candidate.clone());
         }
     }
     latest.retain(|key, held| withdrawn.get(key).is_none_or(|v| held.summary.version > *v));
@@ -80,7 +81,7 @@ pub fn received_history(
 ) -> Result<Vec<ReceivedSummary>, StoreError> {
     let mut versions: BTreeMap<(String, String, u32), ReceivedSummary> = BTreeMap::new();
     let mut withdrawn: BTreeSet<(String, String, u32)> = BTreeSet::new();
-    for (candidate, retracted) in inbox_summaries(state)? {
+    for (candidate, retracted) in inbox_summaries(state)?.iter() {
         if candidate.situation_id() != situation_id {
             continue;
         }
@@ -89,10 +90,10 @@ pub fn received_history(
             candidate.summary.assessment_id.clone(),
             candidate.summary.version,
         );
-        if retracted {
+        if *retracted {
             withdrawn.insert(key);
-        } else if versions.get(&key).is_none_or(|held| richer(&candidate, held)) {
-            versions.insert(key, candidate);
+        } else if versions.get(&key).is_none_or(|held| richer(candidate, held)) {
+            versions.insert(key, candidate.clone());
         }
     }
     let mut history: Vec<ReceivedSummary> = versions
@@ -116,7 +117,18 @@ fn history_order(r: &ReceivedSummary) -> (&str, DateTime<Utc>, &str, u32) {
 
 /// Every assessment summary in the inbox, in inbox order, each with whether
 /// its origin retracted it.
-fn inbox_summaries(state: &FederationState) -> Result<Vec<(ReceivedSummary, bool)>, StoreError> {
+fn inbox_summaries(state: &FederationState) -> Result<Summaries, StoreError> {
+    let generation = state.store.arrivals_head()?;
+    if let Some(held) = state.received_cache.get(generation) {
+        return Ok(held);
+    }
+    let read = Arc::new(read_inbox_summaries(state)?);
+    state.received_cache.put(generation, read.clone());
+    Ok(read)
+}
+
+/// What `inbox_summaries` reads when its copy is out of date.
+fn read_inbox_summaries(state: &FederationState) -> Result<Vec<(ReceivedSummary, bool)>, StoreError> {
     let mut out = Vec::new();
     for entry in state.store.inbox()? {
         // Stored entries were verified on arrival; verifying again keeps
@@ -146,6 +158,39 @@ fn inbox_summaries(state: &FederationState) -> Result<Vec<(ReceivedSummary, bool
         out.push((received, retracted));
     }
     Ok(out)
+}
+
+/// The summaries of the inbox as last read, with the arrival log's head
+/// they were read at: a page view reads the inbox (and verifies every
+/// statement again) only when a statement arrived since. The head moves in
+/// the transaction that stores a statement or a retraction, so a copy is
+/// never older than the head it is filed under.
+/// Every summary in the inbox, each with whether it was retracted.
+type Summaries = Arc<Vec<(ReceivedSummary, bool)>>;
+
+#[derive(Debug, Default)]
+pub struct ReceivedCache {
+    held: Mutex<Option<(u64, Summaries)>>,
+}
+
+impl ReceivedCache {
+    fn get(&self, generation: u64) -> Option<Summaries> {
+        let held = self.held.lock().unwrap_or_else(PoisonError::into_inner);
+        held.as_ref()
+            .filter(|(g, _)| *g == generation)
+            .map(|(_, v)| v.clone())
+    }
+
+    /// The arrival log head the held copy was read at.
+    #[cfg(test)]
+    pub(crate) fn generation(&self) -> Option<u64> {
+        let held = self.held.lock().unwrap_or_else(PoisonError::into_inner);
+        held.as_ref().map(|(g, _)| *g)
+    }
+
+    fn put(&self, generation: u64, summaries: Summaries) {
+        *self.held.lock().unwrap_or_else(PoisonError::into_inner) = Some((generation, summaries));
+    }
 }
 
 /// Whether `candidate` should replace `held`, a summary of the same

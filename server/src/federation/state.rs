@@ -5,6 +5,7 @@ use std::sync::Arc;
 use tokio::sync::{Notify, watch};
 
 use crate::federation::directory::Directory;
+use crate::federation::received::ReceivedCache;
 use crate::model::reference::ReferenceData;
 use crate::model::signing::NodeKey;
 use crate::policy::sharing::SharingPolicy;
@@ -31,6 +32,8 @@ pub struct FederationState {
     outbox_writer: Arc<tokio::sync::Mutex<()>>,
     /// Where the sharing policy is read from on reload; empty: deny all.
     sharing_dir: Arc<std::path::PathBuf>,
+    /// The received summaries as last read from the inbox.
+    pub(crate) received_cache: Arc<ReceivedCache>,
 }
 
 /// The sharing policy in force and its epoch. The epoch changes whenever the
@@ -75,6 +78,7 @@ impl FederationState {
             reproject: Arc::new(Notify::new()),
             outbox_writer: Arc::new(tokio::sync::Mutex::new(())),
             sharing_dir: Arc::default(),
+            received_cache: Arc::default(),
         }
     }
 

@@ -176,7 +176,11 @@ async fn received_summaries_join_the_situations_until_retracted() {
     )
     .await;
     let both = vec![("ecowas".to_owned(), 1), ("xaa".to_owned(), 1)];
+    assert_eq!(node.state.received_cache.generation(), None);
     assert_eq!(node.listed(&fp), [("XAA".to_owned(), both.clone())]);
+    // Read once, kept until the next arrival (each change below is seen).
+    let head = node.state.store.arrivals_head().unwrap();
+    assert_eq!(node.state.received_cache.generation(), Some(head));
     let one = situation(&node.assessments, Some(&node.state), &fp, "XAA").unwrap();
     assert_eq!(one.shared[1].path, ["xaa", "un-hq"]);
     assert!(one.situation.latest_published.is_none());
