@@ -8,6 +8,9 @@ pub mod footprint;
 pub mod ingest;
 pub mod publish;
 pub mod report;
+pub mod taxii;
+pub mod taxii_medallion;
+pub mod taxii_tocsin;
 pub mod warning;
 
 use anyhow::{Result, bail};
@@ -17,7 +20,7 @@ use std::time::{Duration, Instant};
 use report::Report;
 
 /// Every scenario, in the order they run.
-pub const SCENARIOS: &[&str] = &["delivery", "catch-up", "fan-out", "footprint", "ingest"];
+pub const SCENARIOS: &[&str] = &["delivery", "catch-up", "fan-out", "footprint", "ingest", "taxii"];
 
 /// What to run, and how much.
 #[derive(Debug, Clone)]
@@ -36,6 +39,8 @@ pub struct Settings {
     pub footprint: usize,
     /// Statements streamed to one node in `ingest`, split across the peers.
     pub ingest: usize,
+    /// Objects added and paged back on each side in `taxii`.
+    pub taxii: usize,
     /// Requests in flight while publishing many statements.
     pub in_flight: usize,
     /// The executable that runs a node when `footprint::AS_NODE` is set.
@@ -53,6 +58,7 @@ impl Settings {
             fan_out_rounds: if smoke { 3 } else { 20 },
             footprint: if smoke { 200 } else { 100_000 },
             ingest: if smoke { 50 } else { 20_000 },
+            taxii: if smoke { 300 } else { 10_000 },
             in_flight: 16,
             node_binary,
         }
@@ -98,6 +104,8 @@ pub async fn run(settings: &Settings) -> Result<Report> {
                 let repetitions = if settings.smoke { 1 } else { 3 };
                 ingest::ingest(&mut report, &[1, 10, 50], settings.ingest, repetitions).await?;
             }
+            // One round: medallion pages 10,000 objects back in minutes.
+            "taxii" => taxii::taxii(&mut report, settings.taxii, 1).await?,
             other => bail!("scenario `{other}` is listed but not implemented"),
         }
         println!("{scenario}: done in {:.1?}", started.elapsed());

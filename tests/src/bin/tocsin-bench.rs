@@ -1,5 +1,5 @@
-//! `tocsin-bench`: runs the benchmark scenarios of issue 6 against real
-//! nodes on loopback and prints (and writes) the markdown table of figures.
+//! `tocsin-bench`: runs the benchmark scenarios against real nodes on
+//! loopback and prints (and writes) the markdown table of figures.
 
 use anyhow::{Context, Result};
 use clap::Parser;
@@ -7,13 +7,14 @@ use std::path::PathBuf;
 use std::process::ExitCode;
 use tocsin_tests::bench::{self, SCENARIOS, Settings, footprint::AS_NODE};
 
-/// Tocsin benchmarks: warning delivery, catch-up, fan-out, footprint, ingest.
+/// Tocsin benchmarks: warning delivery, catch-up, fan-out, footprint, ingest, TAXII side by side.
 #[derive(Debug, Parser)]
 struct Args {
     /// Tiny counts: checks every scenario works in well under a minute.
     #[arg(long)]
     smoke: bool,
-    /// Run only this scenario (repeatable): delivery, catch-up, fan-out, footprint, ingest.
+    /// Run only this scenario (repeatable): delivery, catch-up, fan-out, footprint, ingest,
+    /// taxii (against medallion, the TAXII 2.1 reference server, which needs python3 with venv).
     #[arg(long = "scenario", value_name = "NAME")]
     scenarios: Vec<String>,
     /// Where the markdown table is also written.
@@ -34,6 +35,9 @@ struct Args {
     /// Statements streamed to one node in `ingest`, split across 1, 10 and 50 peers.
     #[arg(long)]
     ingest: Option<usize>,
+    /// Objects added in batches of 100 and paged back on each side in `taxii`.
+    #[arg(long)]
+    taxii: Option<usize>,
     /// Publishing requests in flight at once.
     #[arg(long)]
     in_flight: Option<usize>,
@@ -63,6 +67,7 @@ fn run() -> Result<()> {
     settings.fan_out_rounds = args.fan_out_rounds.unwrap_or(settings.fan_out_rounds);
     settings.footprint = args.statements.unwrap_or(settings.footprint);
     settings.ingest = args.ingest.unwrap_or(settings.ingest);
+    settings.taxii = args.taxii.unwrap_or(settings.taxii);
     settings.in_flight = args.in_flight.unwrap_or(settings.in_flight);
     println!("tocsin-bench: scenarios {}", shown(&settings.scenarios));
     let runtime = tokio::runtime::Builder::new_multi_thread().enable_all().build()?;
