@@ -3,10 +3,10 @@
 //! warnings board with acknowledgement under CSRF and the Cedar policies,
 //! the timeline, French, security headers, logout and live events.
 
-#[path = "web/editor.rs"]
-mod editor;
 #[path = "web/browser.rs"]
 mod browser;
+#[path = "web/editor.rs"]
+mod editor;
 #[path = "web/history.rs"]
 mod history;
 #[path = "web/map.rs"]

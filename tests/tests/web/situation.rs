@@ -211,8 +211,14 @@ async fn a_federating_node_shows_what_peers_shared_side_by_side() -> Result<()> 
         "{}",
         overview.body
     );
-    let matching = dora.get("/overview?crime=crimes_against_humanity&level=high").await?;
-    assert!(matching.body.contains(r#"<a href="/situations/XAA">Northern XAA</a>"#));
+    let matching = dora
+        .get("/overview?crime=crimes_against_humanity&level=high")
+        .await?;
+    assert!(
+        matching
+            .body
+            .contains(r#"<a href="/situations/XAA">Northern XAA</a>"#)
+    );
     for other in ["/overview?level=low", "/overview?crime=genocide"] {
         let page = dora.get(other).await?;
         assert!(!page.body.contains(r#"<a href="/situations/XAA">"#), "{other}");
