@@ -56,6 +56,8 @@ pub struct NodeSection {
     pub organisation: String,
     pub data_dir: PathBuf,
     pub sample_data: bool,
+    /// Bound of the store's page cache, in MiB.
+    pub store_cache_mib: u64,
 }
 
 #[derive(Debug, Clone, PartialEq, Deserialize)]
@@ -188,6 +190,12 @@ impl Config {
         }
         if self.node.data_dir.as_os_str().is_empty() {
             return Err(invalid("node.data_dir", "must not be empty".into()));
+        }
+        if !(4..=65_536).contains(&self.node.store_cache_mib) {
+            return Err(invalid(
+                "node.store_cache_mib",
+                format!("{} is out of range: 4 to 65536", self.node.store_cache_mib),
+            ));
         }
         if self.api.tls_cert.as_os_str().is_empty() != self.api.tls_key.as_os_str().is_empty() {
             return Err(invalid(

@@ -53,7 +53,7 @@ pub async fn receive_batch(
     let Some(cursor) = deliveries.last().map(|d| d.cursor.clone()) else {
         return Ok(Vec::new());
     };
-    let checked: Vec<Result<Checked, String>> = deliveries.iter().map(|d| check(state, from, d)).collect();
+    let checked = check_all(state, from, &deliveries);
     drop(deliveries);
     let now = Utc::now();
     let batch: Vec<Inbound<'_>> = checked
@@ -119,6 +119,47 @@ pub async fn receive_batch(
         state.outbox_grew();
     }
     Ok(received)
+}
+
+/// Batches at least this long are checked on all cores at once (verifying
+/// signatures is most of what checking costs); shorter ones, such as a
+/// warning on its own, on this thread without the hand-over.
+const SPREAD_FROM: usize = 16;
+
+/// Checks each of `deliveries` on its own, in order, splitting a long batch
+/// across the cores; the checks read, never write, so their order does not
+/// matter, only that of the results.
+fn check_all(
+    state: &FederationState,
+    from: &str,
+    deliveries: &[pb::Delivery],
+) -> Vec<Result<Checked, String>> {
+    let threads = cores();
+    if deliveries.len() < SPREAD_FROM || threads < 2 {
+        return deliveries.iter().map(|d| check(state, from, d)).collect();
+    }
+    let per_thread = deliveries.len().div_ceil(threads);
+    std::thread::scope(|scope| {
+        let mut parts = deliveries.chunks(per_thread);
+        let first = parts.next().unwrap_or_default();
+        let others: Vec<_> = parts
+            .map(|part| scope.spawn(move || part.iter().map(|d| check(state, from, d)).collect::<Vec<_>>()))
+            .collect();
+        let mut checked: Vec<_> = first.iter().map(|d| check(state, from, d)).collect();
+        for other in others {
+            match other.join() {
+                Ok(part) => checked.extend(part),
+                Err(panic) => std::panic::resume_unwind(panic),
+            }
+        }
+        checked
+    })
+}
+
+/// The cores this process may use, read once.
+fn cores() -> usize {
+    static CORES: std::sync::OnceLock<usize> = std::sync::OnceLock::new();
+    *CORES.get_or_init(|| std::thread::available_parallelism().map_or(1, std::num::NonZero::get))
 }
 
 /// The audit entry for a stored or quarantined statement from `from`

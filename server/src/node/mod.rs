@@ -163,7 +163,7 @@ pub async fn start(config: &Config) -> Result<RunningNode, StartError> {
     } else {
         AccessPolicy::load(&config.policy.dir)?
     });
-    let store = Store::open(&data_dir.join("store"))?;
+    let store = Store::open_with_cache(&data_dir.join("store"), config.node.store_cache_mib)?;
     let organisation = &config.node.organisation;
     if config.node.sample_data {
         let loaded = sample::load(&store, &reference, organisation)

@@ -72,10 +72,18 @@ pub struct Store {
 }
 
 impl Store {
-    /// Opens (or creates) the store under `dir`, checking its schema version.
-    /// A store written by an unknown or newer schema is refused unmodified.
+    /// Opens (or creates) the store under `dir` with the default cache
+    /// (`DEFAULT_CACHE_MIB`); see `open_with_cache`.
     pub fn open(dir: &Path) -> Result<Self, StoreError> {
-        let db = open_db(dir).map_err(|source| StoreError::Open {
+        Self::open_with_cache(dir, DEFAULT_CACHE_MIB)
+    }
+
+    /// Opens (or creates) the store under `dir`, checking its schema version,
+    /// with sled's page cache bounded to about `cache_mib` MiB (sled's own
+    /// default, 1 GiB, lets a busy node's memory grow with its store).
+    /// A store written by an unknown or newer schema is refused unmodified.
+    pub fn open_with_cache(dir: &Path, cache_mib: u64) -> Result<Self, StoreError> {
+        let db = open_db(dir, cache_mib.saturating_mul(1024 * 1024)).map_err(|source| StoreError::Open {
             path: dir.to_owned(),
             source,
         })?;
@@ -114,12 +122,17 @@ impl Store {
 /// handle is dropped, e.g. when a node is restarted in place.
 const LOCK_WAIT: std::time::Duration = std::time::Duration::from_secs(5);
 
-fn open_db(dir: &Path) -> Result<sled::Db, sled::Error> {
+/// The page cache of a store opened without a size (`node.store_cache_mib`
+/// in the configuration has the same default).
+pub const DEFAULT_CACHE_MIB: u64 = 64;
+
+fn open_db(dir: &Path, cache_bytes: u64) -> Result<sled::Db, sled::Error> {
     let started = std::time::Instant::now();
     loop {
         match sled::Config::new()
             .path(dir)
             .mode(sled::Mode::HighThroughput)
+            .cache_capacity(cache_bytes)
             .open()
         {
             Err(sled::Error::Io(e)) if is_locked(&e) && started.elapsed() < LOCK_WAIT => {

@@ -185,9 +185,14 @@ impl Store {
     }
 
     /// Records that the notifications of every event up to `seq` are queued.
-    pub async fn set_notified_up_to(&self, seq: u64) -> Result<(), StoreError> {
+    /// Not flushed on its own (the next flush of anything takes it along): a
+    /// position lost in a crash only means those events are looked at again,
+    /// and queueing is idempotent per subscription and notification, so
+    /// nothing is queued twice (a subscription made in between may be told
+    /// of them too); each queued notification was flushed when queued. Not flushing keeps a flush per feed event off the disk, where
+    /// it held up the writes that deliver warnings.
+    pub fn set_notified_up_to(&self, seq: u64) -> Result<(), StoreError> {
         self.warnings_tree("meta")?.insert(NOTIFIED, &seq.to_be_bytes())?;
-        self.durable().await?;
         Ok(())
     }
 

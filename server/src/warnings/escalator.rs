@@ -1,13 +1,17 @@
-//! The escalation scheduler of a node's own warnings. It keeps no state of
-//! its own: what is due follows from the stored warnings, their responses
-//! and the escalations already recorded (`model::warning::due_escalations`),
-//! so it picks up where it was after a restart. Each escalation is recorded
-//! and sent — to the organisation escalated to, with the warning, and to
-//! whoever the sharing policy allows — in one write.
+//! The escalation scheduler of a node's own warnings. What is due follows
+//! from the stored warnings, their responses and the escalations already
+//! recorded (`model::warning::due_escalations`), so it picks up where it was
+//! after a restart. Each escalation is recorded and sent — to the
+//! organisation escalated to, with the warning, and to whoever the sharing
+//! policy allows — in one write. It reads every warning once at start; after
+//! that only those a commit changed and those whose deadline has come, so a
+//! pass costs what changed, not how many warnings the node holds (the next
+//! deadline of each is kept in memory, derived from the store).
 
 use chrono::{DateTime, TimeDelta, Utc};
+use std::collections::{BTreeMap, BTreeSet};
 use std::time::Duration;
-use tokio::sync::watch;
+use tokio::sync::{Notify, watch};
 
 use super::statements::response_entry;
 use super::{Warnings, WarningsError};
@@ -20,27 +24,80 @@ use crate::store::{StoredWarning, WarningChange};
 /// The longest the scheduler sleeps without looking.
 const MAX_WAIT: Duration = Duration::from_secs(60);
 
+/// A warning by sender and id.
+type Key = (String, String);
+
+/// The next deadline of each of this node's warnings that has one.
+type Deadlines = BTreeMap<Key, DateTime<Utc>>;
+
+/// This node's warnings written since the escalator last looked, and the
+/// signal that wakes it.
+#[derive(Debug, Default)]
+pub(super) struct Changed {
+    keys: std::sync::Mutex<BTreeSet<Key>>,
+    wake: Notify,
+}
+
+impl Changed {
+    /// Notes that `keys` were written (after the write is durable).
+    pub(super) fn add(&self, keys: impl Iterator<Item = Key>) {
+        let mut noted = self
+            .keys
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner);
+        noted.extend(keys);
+        let any = !noted.is_empty();
+        drop(noted);
+        if any {
+            self.wake.notify_one();
+        }
+    }
+
+    /// The warnings noted since the last call.
+    pub(super) fn take(&self) -> BTreeSet<Key> {
+        std::mem::take(
+            &mut *self
+                .keys
+                .lock()
+                .unwrap_or_else(std::sync::PoisonError::into_inner),
+        )
+    }
+}
+
 /// Escalates what is due, then sleeps until the next deadline, a change to
-/// the warnings, or `shutdown`.
+/// this node's warnings, or `shutdown`.
 pub async fn run(warnings: Warnings, mut shutdown: watch::Receiver<bool>) {
     let changed = warnings.changed.clone();
+    // `None` until every warning was read (again after a failed pass).
+    let mut deadlines: Option<Deadlines> = None;
     loop {
         let now = Utc::now();
-        let wait = match warnings.escalate_due(now).await {
-            // A little after the deadline, so that it has passed on waking.
-            Ok(Some(next)) => (next - now + TimeDelta::milliseconds(10))
-                .to_std()
-                .unwrap_or(Duration::ZERO)
-                .min(MAX_WAIT),
-            Ok(None) => MAX_WAIT,
-            Err(e) => {
-                tracing::error!(error = %e, "cannot escalate overdue warnings");
-                MAX_WAIT
+        let pass = match deadlines.as_mut() {
+            None => {
+                changed.take();
+                warnings.escalate_all(now).await.map(|all| deadlines = Some(all))
+            }
+            Some(known) => {
+                let mut keys = changed.take();
+                keys.extend(known.iter().filter(|(_, at)| **at <= now).map(|(k, _)| k.clone()));
+                warnings.escalate_some(keys, known, now).await
             }
         };
+        if let Err(e) = pass {
+            tracing::error!(error = %e, "cannot escalate overdue warnings");
+            deadlines = None;
+        }
+        let next = deadlines.as_ref().and_then(|d| d.values().min().copied());
+        // A little after the deadline, so that it has passed on waking.
+        let wait = next.map_or(MAX_WAIT, |next| {
+            (next - now + TimeDelta::milliseconds(10))
+                .to_std()
+                .unwrap_or(Duration::ZERO)
+                .min(MAX_WAIT)
+        });
         tokio::select! {
             () = tokio::time::sleep(wait) => {}
-            () = changed.notified() => {}
+            () = changed.wake.notified() => {}
             _ = shutdown.wait_for(|stop| *stop) => return,
         }
     }
@@ -50,11 +107,51 @@ impl Warnings {
     /// Records and sends every escalation due at `now` of this node's
     /// warnings; returns when the next one may fall due.
     pub async fn escalate_due(&self, now: DateTime<Utc>) -> Result<Option<DateTime<Utc>>, WarningsError> {
-        let chain = self.settings.chain();
+        Ok(self.escalate_all(now).await?.into_values().min())
+    }
+
+    /// `escalate_due` over every warning; returns the next deadline of each.
+    async fn escalate_all(&self, now: DateTime<Utc>) -> Result<Deadlines, WarningsError> {
         let _writer = self.writer.lock().await;
+        let all = self.store.warnings()?;
+        self.escalate(all, now).await
+    }
+
+    /// `escalate_due` over the warnings `keys` only, updating their entries
+    /// in `deadlines`.
+    pub(super) async fn escalate_some(
+        &self,
+        keys: BTreeSet<Key>,
+        deadlines: &mut Deadlines,
+        now: DateTime<Utc>,
+    ) -> Result<(), WarningsError> {
+        if keys.is_empty() {
+            return Ok(());
+        }
+        let _writer = self.writer.lock().await;
+        let mut candidates = Vec::with_capacity(keys.len());
+        for (sender, id) in &keys {
+            candidates.extend(self.store.warning(sender, id)?);
+        }
+        let next = self.escalate(candidates, now).await?;
+        for key in &keys {
+            deadlines.remove(key);
+        }
+        deadlines.extend(next);
+        Ok(())
+    }
+
+    /// Records and sends the escalations of `candidates` due at `now`, the
+    /// writer lock held; returns the next deadline of each that has one.
+    async fn escalate(
+        &self,
+        candidates: Vec<StoredWarning>,
+        now: DateTime<Utc>,
+    ) -> Result<Deadlines, WarningsError> {
+        let chain = self.settings.chain();
         let mut change = WarningChange::default();
-        let mut next: Option<DateTime<Utc>> = None;
-        for mut stored in self.store.warnings()? {
+        let mut next = Deadlines::new();
+        for mut stored in candidates {
             if stored.received || stored.warning.issued.is_none() {
                 continue;
             }
@@ -111,7 +208,7 @@ impl Warnings {
                 change.put.push(stored.clone());
             }
             if let Some(at) = next_deadline(&stored, now) {
-                next = Some(next.map_or(at, |n| n.min(at)));
+                next.insert(stored.key(), at);
             }
         }
         if !change.events.is_empty() {

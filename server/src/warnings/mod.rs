@@ -23,7 +23,7 @@ pub use view::{describe, timeline_of};
 
 use chrono::Utc;
 use std::sync::Arc;
-use tokio::sync::{Notify, watch};
+use tokio::sync::watch;
 
 use crate::assessments::{Assessments, ServiceError};
 use crate::config::WarningsSection;
@@ -86,8 +86,8 @@ pub struct Warnings {
     writer: Arc<tokio::sync::Mutex<()>>,
     /// The sequence number of the last feed event.
     events: Arc<watch::Sender<u64>>,
-    /// Wakes the escalator when deadlines may have changed.
-    changed: Arc<Notify>,
+    /// This node's warnings changed since the escalator last looked; wakes it.
+    changed: Arc<escalator::Changed>,
 }
 
 impl Warnings {
@@ -110,7 +110,7 @@ impl Warnings {
             federation,
             writer: Arc::new(tokio::sync::Mutex::new(())),
             events: Arc::new(events),
-            changed: Arc::new(Notify::new()),
+            changed: Arc::default(),
         }
     }
 
@@ -161,6 +161,13 @@ impl Warnings {
     /// Writes `change`, then tells watchers, subscribers and the escalator.
     pub(crate) async fn commit(&self, change: WarningChange) -> Result<Vec<WarningEvent>, StoreError> {
         let queued = !change.outbox.is_empty();
+        // Only this node's own warnings have deadlines it escalates.
+        let own: Vec<_> = change
+            .put
+            .iter()
+            .filter(|w| !w.received)
+            .map(|w| w.key())
+            .collect();
         let written = self.store.commit_warnings(change).await?;
         if queued && let Some(federation) = &self.federation {
             federation.outbox_grew();
@@ -168,7 +175,7 @@ impl Warnings {
         if let Some(last) = written.last() {
             self.events.send_replace(last.seq);
         }
-        self.changed.notify_one();
+        self.changed.add(own.into_iter());
         Ok(written)
     }
 

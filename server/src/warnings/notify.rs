@@ -74,7 +74,7 @@ pub async fn notify_pending(
                 }
             }
         }
-        warnings.store.set_notified_up_to(last).await?;
+        warnings.store.set_notified_up_to(last)?;
     }
 }
 

@@ -166,6 +166,45 @@ async fn escalation_resumes_after_a_restart_without_repeating_a_step() {
 }
 
 #[tokio::test]
+async fn the_escalator_reads_what_changed_and_what_fell_due() {
+    let dir = tempfile::tempdir().unwrap();
+    let rev = user("rev", &[Role::Reviewer]);
+    let (assessments, warnings) = open(dir.path(), settings());
+    let assessment = published(&assessments).await;
+    let draft = warnings.raise(&rev, content(&assessment)).await.unwrap();
+    let issued = warnings.issue(&rev, &draft.id).await.unwrap();
+    let sent = issued.sent().unwrap();
+    let key = ("ecowas".to_owned(), draft.id.clone());
+    let changed = warnings.changed.take();
+    assert_eq!(
+        changed,
+        BTreeSet::from([key.clone()]),
+        "raising and issuing noted it"
+    );
+
+    // Read after the change: nothing due yet, its deadline kept.
+    let mut deadlines = Default::default();
+    warnings
+        .escalate_some(changed, &mut deadlines, sent)
+        .await
+        .unwrap();
+    let acknowledge_by = issued.issued.as_ref().unwrap().acknowledge_by;
+    assert_eq!(deadlines.get(&key), Some(&acknowledge_by));
+    assert!(warnings.changed.take().is_empty(), "nothing written");
+
+    // Once due: escalated, noted as a change, the next step's deadline kept.
+    let later = acknowledge_by + TimeDelta::milliseconds(100);
+    warnings
+        .escalate_some(BTreeSet::from([key.clone()]), &mut deadlines, later)
+        .await
+        .unwrap();
+    let escalations = warnings.load("", &draft.id).unwrap().responses.escalations;
+    assert_eq!(escalations.len(), 1);
+    assert!(deadlines[&key] > later, "step 2 comes after");
+    assert_eq!(warnings.changed.take(), BTreeSet::from([key]));
+}
+
+#[tokio::test]
 async fn a_crossed_threshold_proposes_one_draft_per_version() {
     let dir = tempfile::tempdir().unwrap();
     let mut with_threshold = settings();
