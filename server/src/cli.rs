@@ -149,7 +149,12 @@ fn demo(args: &DemoArgs) -> anyhow::Result<()> {
         .with_writer(std::io::stderr)
         .init();
     let runtime = tokio::runtime::Runtime::new().context("cannot start the async runtime")?;
-    runtime.block_on(crate::demo::run(&args.dir, args.base_port, shutdown_signal()))
+    runtime.block_on(async {
+        // Listening before the demo says Ctrl-C stops it: a signal sent
+        // right after that line must stop the nodes, not kill the process.
+        let shutdown = shutdown_signal()?;
+        crate::demo::run(&args.dir, args.base_port, shutdown).await
+    })
 }
 
 fn run(args: Args) -> anyhow::Result<()> {
@@ -158,9 +163,10 @@ fn run(args: Args) -> anyhow::Result<()> {
     init_logging(&config)?;
     let runtime = tokio::runtime::Runtime::new().context("cannot start the async runtime")?;
     runtime.block_on(async {
+        let shutdown = shutdown_signal()?;
         let node = node::start(&config).await?;
         announce(&node);
-        reload_on_hangup(&node, shutdown_signal()).await?;
+        reload_on_hangup(&node, shutdown).await?;
         tracing::info!("stopping");
         node.shutdown().await?;
         Ok(())
@@ -237,21 +243,25 @@ async fn reload_on_hangup(
     }
 }
 
-async fn shutdown_signal() -> anyhow::Result<()> {
+/// Listens for SIGTERM from now on (a signal that comes before the returned
+/// future is first awaited is not lost); the future completes on the first
+/// SIGTERM or Ctrl-C. Call it inside the runtime.
+fn shutdown_signal() -> anyhow::Result<impl std::future::Future<Output = anyhow::Result<()>>> {
     #[cfg(unix)]
-    {
-        let mut term = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate())
-            .context("cannot listen for SIGTERM")?;
+    let mut term = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate())
+        .context("cannot listen for SIGTERM")?;
+    Ok(async move {
+        #[cfg(unix)]
         tokio::select! {
             result = tokio::signal::ctrl_c() => result.context("cannot listen for Ctrl-C")?,
             _ = term.recv() => {}
         }
-    }
-    #[cfg(not(unix))]
-    tokio::signal::ctrl_c()
-        .await
-        .context("cannot listen for Ctrl-C")?;
-    Ok(())
+        #[cfg(not(unix))]
+        tokio::signal::ctrl_c()
+            .await
+            .context("cannot listen for Ctrl-C")?;
+        Ok(())
+    })
 }
 
 #[cfg(test)]
