@@ -18,8 +18,10 @@ use crate::federation::relay::attest;
 use crate::federation::state::FederationState;
 use crate::store::OutboxEntry;
 
-/// Deliveries queued per subscriber before the feeder waits for it to read.
-const QUEUE: usize = 32;
+/// Deliveries queued per subscriber before the feeder waits for it to read:
+/// enough for the subscriber to store a full batch (256) while the next one
+/// is on its way, small enough to bound memory per peer.
+const QUEUE: usize = 512;
 /// Outbox entries read from the store at a time.
 const BATCH: usize = 256;
 

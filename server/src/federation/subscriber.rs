@@ -30,6 +30,10 @@ const DECODE_CEILING: usize = 64 << 20;
 /// one write (group commit); fewer when fewer are waiting.
 const BATCH_DELIVERIES: usize = 256;
 const BATCH_BYTES: usize = 1 << 20;
+/// HTTP/2 flow-control window of the subscription: room for a few batches in
+/// flight while the last is stored (the default 64 KiB holds a few dozen
+/// statements, so a returning peer stored them a few dozen at a time).
+const WINDOW: u32 = 4 << 20;
 
 /// The TLS material a node presents to the peers it subscribes to.
 #[derive(Clone)]
@@ -143,6 +147,8 @@ async fn session(
         .keep_alive_timeout(KEEPALIVE_TIMEOUT)
         .keep_alive_while_idle(true)
         .tcp_nodelay(true)
+        .initial_stream_window_size(WINDOW)
+        .initial_connection_window_size(WINDOW)
         .tls_config(config)?
         .connect()
         .await?;
