@@ -11,6 +11,7 @@ pub mod federation_nodes;
 pub mod golden;
 pub mod https_receiver;
 pub mod node;
+pub mod npm;
 pub mod oidc;
 pub mod ports;
 pub mod proc_stats;

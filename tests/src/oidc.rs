@@ -69,34 +69,6 @@ impl MintKey {
     }
 }
 
-/// Installs the provider's npm packages from the committed lock file the
-/// first time a test needs them (`npm ci`), once per test process.
-async fn install(dir: &std::path::Path) -> Result<()> {
-    static INSTALLED: tokio::sync::OnceCell<()> = tokio::sync::OnceCell::const_new();
-    INSTALLED
-        .get_or_try_init(|| async {
-            if dir.join("node_modules/oidc-provider").is_dir() {
-                return Ok(());
-            }
-            let output = Command::new("npm")
-                .args(["ci", "--no-audit", "--no-fund"])
-                .current_dir(dir)
-                .output()
-                .await
-                .context("cannot run `npm` (is Node.js installed?)")?;
-            if !output.status.success() {
-                bail!(
-                    "`npm ci` in `{}` failed:\n{}",
-                    dir.display(),
-                    String::from_utf8_lossy(&output.stderr)
-                );
-            }
-            Ok(())
-        })
-        .await
-        .map(|_| ())
-}
-
 /// A running provider process; killed when dropped.
 #[derive(Debug)]
 pub struct OidcProvider {
@@ -111,7 +83,7 @@ impl OidcProvider {
     /// Starts the provider on a free port and waits for its `READY` line.
     pub async fn start() -> Result<OidcProvider> {
         let dir = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("oidc-provider");
-        install(&dir).await?;
+        crate::npm::install_once(&dir, "oidc-provider").await?;
         let mut child = Command::new("node")
             .arg(dir.join("provider.mjs"))
             .args(["--port", "0"])

@@ -7,6 +7,7 @@ use std::path::{Path, PathBuf};
 use std::process::{ExitStatus, Stdio};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
+use tocsin_tests::npm::install_once;
 use tokio::io::{AsyncBufReadExt, AsyncReadExt, AsyncWriteExt, BufReader, Lines};
 use tokio::process::{Child, ChildStdin, ChildStdout, Command};
 use tokio::task::JoinHandle;
@@ -38,35 +39,6 @@ fn require_chromium() -> Result<()> {
     Ok(())
 }
 
-/// Runs `npm ci` in `tests/e2e` once per test process, unless `playwright-core`
-/// is already installed.
-async fn install() -> Result<()> {
-    static INSTALLED: tokio::sync::OnceCell<()> = tokio::sync::OnceCell::const_new();
-    INSTALLED
-        .get_or_try_init(|| async {
-            let dir = dir();
-            if dir.join("node_modules/playwright-core").is_dir() {
-                return Ok(());
-            }
-            let output = Command::new("npm")
-                .args(["ci", "--no-audit", "--no-fund"])
-                .current_dir(&dir)
-                .output()
-                .await
-                .context("cannot run `npm` (is Node.js installed?)")?;
-            if !output.status.success() {
-                bail!(
-                    "`npm ci` in `{}` failed:\n{}",
-                    dir.display(),
-                    String::from_utf8_lossy(&output.stderr)
-                );
-            }
-            Ok(())
-        })
-        .await
-        .map(|_| ())
-}
-
 /// A running script; killed when dropped.
 pub(crate) struct Script {
     name: String,
@@ -82,7 +54,7 @@ impl Script {
     /// Starts `node tests/e2e/<name>` with `env` (and where to put screenshots).
     pub(crate) async fn start(name: &str, env: &[(&str, String)]) -> Result<Self> {
         require_chromium()?;
-        install().await?;
+        install_once(&dir(), "playwright-core").await?;
         let mut child = Command::new("node")
             .arg(dir().join(name))
             .current_dir(dir())
