@@ -58,6 +58,51 @@ pub async fn publish(node: &TestNode, content: pb::AssessmentContent) -> Result<
     Ok(id)
 }
 
+/// A TLP:GREEN warning of northern XAA to the AU's decision-makers with
+/// `headline`, resting on version 1 of `assessment`, expiring in 30 days.
+pub fn to_au(assessment: &str, headline: &str) -> pb::WarningContent {
+    pb::WarningContent {
+        situation: crate::content::valid().situation,
+        assessment_id: assessment.to_owned(),
+        assessment_version: 1,
+        level: "warning".into(),
+        category: String::new(),
+        urgency: "Expected".into(),
+        severity: "severe".into(),
+        certainty: "likely".into(),
+        headline: headline.into(),
+        description: "Local radio calls for the expulsion of herders.".into(),
+        instruction: "Brief the Peace and Security Council.".into(),
+        addressees: vec![pb::WarningAddressee {
+            organisation: "au".into(),
+            role: "decision_maker".into(),
+        }],
+        expires: Some(prost_types::Timestamp {
+            seconds: chrono::Utc::now().timestamp() + 30 * 86_400,
+            nanos: 0,
+        }),
+        tlp: pb::Tlp::Green as i32,
+        risk_factors: vec![],
+    }
+}
+
+/// Raises `content` at `node` (analyst) and issues it (reviewer); returns
+/// the warning's id.
+pub async fn issue(node: &TestNode, content: pb::WarningContent) -> Result<String> {
+    let mut analyst = client(node, "ada", "analyst").await?;
+    let mut reviewer = client(node, "rev", "reviewer").await?;
+    let draft = analyst
+        .raise_warning(pb::RaiseWarningRequest {
+            content: Some(content),
+        })
+        .await?
+        .into_inner();
+    reviewer
+        .issue_warning(pb::IssueWarningRequest { id: draft.id.clone() })
+        .await?;
+    Ok(draft.id)
+}
+
 /// The name of warning `id` of `sender` (empty: the node's own).
 pub fn name(sender: &str, id: &str) -> Option<pb::WarningName> {
     Some(pb::WarningName {

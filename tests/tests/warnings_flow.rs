@@ -16,9 +16,11 @@ use tocsin_tests::content;
 use tocsin_tests::federation::{LocalFederation, OrgSpec};
 use tocsin_tests::node::TestNode;
 use tocsin_tests::oidc::dev_issuer_token;
+use tocsin_tests::warnings::to_au;
 use tonic::Streaming;
 
 const CONVERGENCE: Duration = Duration::from_secs(30);
+const HEADLINE: &str = "Hate speech surges ahead of the census in Northern XAA";
 
 async fn token(node: &TestNode, user: &str, role: &str) -> String {
     let (status, body) = dev_issuer_token(
@@ -67,32 +69,6 @@ async fn publish(node: &TestNode) -> String {
         }
     }
     id
-}
-
-fn warning_content(assessment: &str) -> pb::WarningContent {
-    pb::WarningContent {
-        situation: content::valid().situation,
-        assessment_id: assessment.to_owned(),
-        assessment_version: 1,
-        level: "warning".into(),
-        category: String::new(),
-        urgency: "Expected".into(),
-        severity: "severe".into(),
-        certainty: "likely".into(),
-        headline: "Hate speech surges ahead of the census in Northern XAA".into(),
-        description: "Local radio calls for the expulsion of herders.".into(),
-        instruction: "Brief the Peace and Security Council.".into(),
-        addressees: vec![pb::WarningAddressee {
-            organisation: "au".into(),
-            role: "decision_maker".into(),
-        }],
-        expires: Some(prost_types::Timestamp {
-            seconds: chrono::Utc::now().timestamp() + 30 * 86_400,
-            nanos: 0,
-        }),
-        tlp: pb::Tlp::Green as i32,
-        risk_factors: vec![],
-    }
 }
 
 /// The next event of `kind` on `stream`; fails after `CONVERGENCE`.
@@ -153,12 +129,12 @@ async fn a_warning_reaches_its_addressee_and_the_response_flows_back() {
     let mut focal = warnings(ecowas, "fp", "focal_point").await;
     let denied = focal
         .raise_warning(pb::RaiseWarningRequest {
-            content: Some(warning_content(&assessment)),
+            content: Some(to_au(&assessment, HEADLINE)),
         })
         .await
         .unwrap_err();
     assert_eq!(denied.code(), tonic::Code::PermissionDenied);
-    let mut bad = warning_content(&assessment);
+    let mut bad = to_au(&assessment, HEADLINE);
     bad.level = "severe-ish".into();
     let refused = analyst
         .raise_warning(pb::RaiseWarningRequest { content: Some(bad) })
@@ -173,7 +149,7 @@ async fn a_warning_reaches_its_addressee_and_the_response_flows_back() {
 
     let draft = analyst
         .raise_warning(pb::RaiseWarningRequest {
-            content: Some(warning_content(&assessment)),
+            content: Some(to_au(&assessment, HEADLINE)),
         })
         .await
         .unwrap()

@@ -21,55 +21,17 @@ mod situation;
 use anyhow::Result;
 use reqwest::StatusCode;
 use std::time::{Duration, Instant};
-use tocsin_proto::v1 as pb;
 use tocsin_tests::content;
 use tocsin_tests::node::{Issuer, TestNode};
-use tocsin_tests::warnings::{client, publish};
+use tocsin_tests::warnings::{self, publish};
 
 use browser::Browser;
 
 const HEADLINE: &str = "Hate speech <surges> ahead of the census";
 
-fn warning_content(assessment: &str) -> pb::WarningContent {
-    pb::WarningContent {
-        situation: content::valid().situation,
-        assessment_id: assessment.to_owned(),
-        assessment_version: 1,
-        level: "warning".into(),
-        category: String::new(),
-        urgency: "Expected".into(),
-        severity: "severe".into(),
-        certainty: "likely".into(),
-        headline: HEADLINE.into(),
-        description: "Local radio calls for the expulsion of herders.".into(),
-        instruction: "Brief the Peace and Security Council.".into(),
-        addressees: vec![pb::WarningAddressee {
-            organisation: "au".into(),
-            role: "decision_maker".into(),
-        }],
-        expires: Some(prost_types::Timestamp {
-            seconds: chrono::Utc::now().timestamp() + 30 * 86_400,
-            nanos: 0,
-        }),
-        tlp: pb::Tlp::Green as i32,
-        risk_factors: vec![],
-    }
-}
-
 /// Raises and issues a warning at `node` addressed to itself; returns its id.
 async fn issue_warning(node: &TestNode, assessment: &str) -> Result<String> {
-    let mut analyst = client(node, "ada", "analyst").await?;
-    let mut reviewer = client(node, "rev", "reviewer").await?;
-    let draft = analyst
-        .raise_warning(pb::RaiseWarningRequest {
-            content: Some(warning_content(assessment)),
-        })
-        .await?
-        .into_inner();
-    reviewer
-        .issue_warning(pb::IssueWarningRequest { id: draft.id.clone() })
-        .await?;
-    Ok(draft.id)
+    warnings::issue(node, warnings::to_au(assessment, HEADLINE)).await
 }
 
 #[tokio::test]

@@ -14,7 +14,7 @@ use tocsin_proto::v1 as pb;
 use tocsin_tests::content;
 use tocsin_tests::federation::{LocalFederation, OrgSpec};
 use tocsin_tests::node::TestNode;
-use tocsin_tests::warnings::{client, events, publish, wait_for};
+use tocsin_tests::warnings::{self, events, publish, wait_for};
 
 use script::Script;
 
@@ -87,41 +87,7 @@ fn env(federation: &LocalFederation, node: &TestNode) -> Result<Vec<(&'static st
 /// Raises and issues at XAA a warning to the AU's decision-makers, resting
 /// on `assessment`; returns its id.
 async fn issue(xaa: &TestNode, assessment: &str) -> Result<String> {
-    let content = pb::WarningContent {
-        situation: content::valid().situation,
-        assessment_id: assessment.to_owned(),
-        assessment_version: 1,
-        level: "warning".into(),
-        category: String::new(),
-        urgency: "Expected".into(),
-        severity: "severe".into(),
-        certainty: "likely".into(),
-        headline: HEADLINE.into(),
-        description: "Local radio calls for the expulsion of herders.".into(),
-        instruction: "Brief the Peace and Security Council.".into(),
-        addressees: vec![pb::WarningAddressee {
-            organisation: "au".into(),
-            role: "decision_maker".into(),
-        }],
-        expires: Some(prost_types::Timestamp {
-            seconds: chrono::Utc::now().timestamp() + 30 * 86_400,
-            nanos: 0,
-        }),
-        tlp: pb::Tlp::Green as i32,
-        risk_factors: vec![],
-    };
-    let mut analyst = client(xaa, "ada", "analyst").await?;
-    let mut reviewer = client(xaa, "rev", "reviewer").await?;
-    let draft = analyst
-        .raise_warning(pb::RaiseWarningRequest {
-            content: Some(content),
-        })
-        .await?
-        .into_inner();
-    reviewer
-        .issue_warning(pb::IssueWarningRequest { id: draft.id.clone() })
-        .await?;
-    Ok(draft.id)
+    warnings::issue(xaa, warnings::to_au(assessment, HEADLINE)).await
 }
 
 /// `decision_maker.mjs`: sign-in through the issuer's form, overview,
