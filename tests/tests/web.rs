@@ -41,12 +41,26 @@ async fn a_decision_maker_signs_in_sees_and_acknowledges_a_warning() -> Result<(
     let assessment = publish(&node, content::valid()).await?;
     let id = issue_warning(&node, &assessment).await?;
 
-    // Not signed in: every page sends to the sign-in.
+    // Not signed in: every page sends to the sign-in; a query that does
+    // not parse is refused first.
     let mut dora = Browser::new(&node)?;
-    for path in ["/overview", "/warnings", &format!("/warnings/au/{id}")] {
+    let pages = [
+        "/overview",
+        "/situations/XAA",
+        "/assessments",
+        "/assessments/new",
+        &format!("/assessments/{assessment}"),
+        &format!("/assessments/{assessment}/edit"),
+        "/warnings",
+        &format!("/warnings/au/{id}"),
+        "/report",
+    ];
+    for path in pages {
         let page = dora.get(path).await?;
         assert_eq!(page.status, StatusCode::SEE_OTHER, "{path}");
         assert_eq!(page.location(), "/signin", "{path}");
+        let twice = dora.get(&format!("{path}?lang=en&lang=fr")).await?;
+        assert_eq!(twice.status, StatusCode::BAD_REQUEST, "{path}");
     }
     dora.sign_in("dora", &["decision_maker"]).await?;
 

@@ -5,13 +5,18 @@
 //! with a copy in memory for the requests in between.
 
 use std::collections::{BTreeSet, HashMap};
-use std::sync::Mutex;
+use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
+use axum::extract::{FromRequestParts, Query};
+use axum::http::request::Parts;
 use axum::http::{HeaderMap, header};
+use axum::response::{IntoResponse, Response};
 use base64::Engine;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
+use serde::Deserialize;
 
+use super::Web;
 use super::i18n::Lang;
 use crate::model::caller::{Caller, Role};
 use crate::store::{Store, StoreError, StoredSession};
@@ -86,6 +91,29 @@ impl Session {
             last_seen: stored.last_seen,
             stored_seen: stored.last_seen,
         })
+    }
+}
+
+/// A page's query when it has nothing but the language (`?lang=fr`).
+#[derive(Debug, Default, Deserialize)]
+struct LangQuery {
+    lang: Option<String>,
+}
+
+/// The session of a page request, with the query's `?lang=` applied and
+/// remembered. Without one the handler is not called: the answer is the
+/// redirect to the sign-in (or axum's 400 for a query that does not parse).
+#[derive(Debug)]
+pub(super) struct SignedIn(pub(super) Session);
+
+impl FromRequestParts<Arc<Web>> for SignedIn {
+    type Rejection = Response;
+
+    async fn from_request_parts(parts: &mut Parts, web: &Arc<Web>) -> Result<Self, Response> {
+        let Query(query) = Query::<LangQuery>::from_request_parts(parts, web)
+            .await
+            .map_err(IntoResponse::into_response)?;
+        web.session(&parts.headers, query.lang.as_deref()).map(SignedIn)
     }
 }
 

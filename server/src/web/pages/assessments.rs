@@ -3,7 +3,7 @@
 //! node, and the submit-for-review and publish buttons for the users whose
 //! role and the four-eyes rule allow them.
 
-use axum::extract::{Form, Path, Query, State};
+use axum::extract::{Form, Path, State};
 use axum::http::{HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Redirect, Response};
 use serde::Deserialize;
@@ -16,30 +16,11 @@ use crate::model::assessment::{Assessment, AssessmentStatus};
 use crate::policy::Action;
 use crate::web::html::{Nav, csrf_field, escape, page, url_part};
 use crate::web::i18n::t;
-use crate::web::session::Session;
+use crate::web::session::{Session, SignedIn};
 use crate::web::{Web, error_page, html};
 
-#[derive(Debug, Default, Deserialize)]
-pub(in crate::web) struct AssessmentQuery {
-    lang: Option<String>,
-}
-
-impl AssessmentQuery {
-    pub(in crate::web) fn lang(&self) -> Option<&str> {
-        self.lang.as_deref()
-    }
-}
-
 /// `GET /assessments`: every version the user may read, newest first.
-pub(in crate::web) async fn list(
-    State(web): State<Arc<Web>>,
-    headers: HeaderMap,
-    Query(query): Query<AssessmentQuery>,
-) -> Response {
-    let session = match web.session(&headers, query.lang()) {
-        Ok(session) => session,
-        Err(redirect) => return redirect,
-    };
+pub(in crate::web) async fn list(State(web): State<Arc<Web>>, SignedIn(session): SignedIn) -> Response {
     let lang = session.lang;
     let assessments = &web.services.assessments;
     let all = match assessments.list(&session.caller, &ListFilter::default()) {
@@ -94,14 +75,9 @@ pub(in crate::web) async fn list(
 /// `GET /assessments/{id}`: the latest version and what the user may do.
 pub(in crate::web) async fn show(
     State(web): State<Arc<Web>>,
-    headers: HeaderMap,
     Path(id): Path<String>,
-    Query(query): Query<AssessmentQuery>,
+    SignedIn(session): SignedIn,
 ) -> Response {
-    let session = match web.session(&headers, query.lang()) {
-        Ok(session) => session,
-        Err(redirect) => return redirect,
-    };
     let view = match web.services.assessments.get(&session.caller, &id, None) {
         Ok(view) => view,
         Err(e) => return failure(&session, &e),

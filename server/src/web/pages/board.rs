@@ -2,7 +2,7 @@
 //! raised, with deadlines (overdue highlighted) and, for users whose role
 //! allows it, forms to acknowledge and decide.
 
-use axum::extract::{Form, Path, Query, State};
+use axum::extract::{Form, Path, State};
 use axum::http::{HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Redirect, Response};
 use chrono::Utc;
@@ -16,29 +16,10 @@ use crate::store::StoredWarning;
 use crate::warnings::{NewAction, WarningFilter, WarningsError};
 use crate::web::html::{Nav, csrf_field, escape, page, url_part};
 use crate::web::i18n::t;
-use crate::web::session::Session;
+use crate::web::session::{Session, SignedIn};
 use crate::web::{Web, error_page, html};
 
-#[derive(Debug, Default, Deserialize)]
-pub(in crate::web) struct BoardQuery {
-    lang: Option<String>,
-}
-
-impl BoardQuery {
-    pub(in crate::web) fn lang(&self) -> Option<&str> {
-        self.lang.as_deref()
-    }
-}
-
-pub(in crate::web) async fn show(
-    State(web): State<Arc<Web>>,
-    headers: HeaderMap,
-    Query(query): Query<BoardQuery>,
-) -> Response {
-    let session = match web.session(&headers, query.lang()) {
-        Ok(session) => session,
-        Err(redirect) => return redirect,
-    };
+pub(in crate::web) async fn show(State(web): State<Arc<Web>>, SignedIn(session): SignedIn) -> Response {
     let lang = session.lang;
     let warnings = &web.services.warnings;
     let all = match warnings.list(&session.caller, &WarningFilter::default()) {

@@ -7,7 +7,6 @@ mod map;
 mod rows;
 
 use axum::extract::{Query, State};
-use axum::http::HeaderMap;
 use axum::response::Response;
 use serde::Deserialize;
 use std::collections::BTreeSet;
@@ -20,6 +19,7 @@ use crate::model::assessment::OverallRisk;
 use crate::model::situation::Crime;
 use crate::web::html::{Nav, escape, page, url_part};
 use crate::web::i18n::{Lang, t};
+use crate::web::session::SignedIn;
 use crate::web::{Web, html};
 use rows::Row;
 
@@ -32,7 +32,6 @@ const LEVELS: [OverallRisk; 4] = [
 
 #[derive(Debug, Default, Deserialize)]
 pub(in crate::web) struct Filter {
-    lang: Option<String>,
     body: Option<String>,
     region: Option<String>,
     crime: Option<String>,
@@ -41,13 +40,9 @@ pub(in crate::web) struct Filter {
 
 pub(in crate::web) async fn show(
     State(web): State<Arc<Web>>,
-    headers: HeaderMap,
     Query(filter): Query<Filter>,
+    SignedIn(session): SignedIn,
 ) -> Response {
-    let session = match web.session(&headers, filter.lang.as_deref()) {
-        Ok(session) => session,
-        Err(redirect) => return redirect,
-    };
     let lang = session.lang;
     let assessments = &web.services.assessments;
     let federation = web.services.federation.as_ref();

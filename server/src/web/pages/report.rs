@@ -4,31 +4,23 @@
 
 mod svg;
 
-use axum::extract::{Query, State};
-use axum::http::HeaderMap;
+use axum::extract::State;
 use axum::response::Response;
 use chrono::{DateTime, TimeDelta, Utc};
 use std::collections::BTreeMap;
 use std::sync::Arc;
 
-use super::board::{BoardQuery, failure};
+use super::board::failure;
 use super::{duration, when};
 use crate::model::warning::measures::{self, AddresseeTimes, Stats, Summary};
 use crate::model::warning::{MsgType, Responses, Warning, WarningStatus};
 use crate::store::StoredWarning;
 use crate::web::html::{Nav, escape, page, url_part};
 use crate::web::i18n::{Lang, t};
+use crate::web::session::SignedIn;
 use crate::web::{Web, html};
 
-pub(in crate::web) async fn show(
-    State(web): State<Arc<Web>>,
-    headers: HeaderMap,
-    Query(query): Query<BoardQuery>,
-) -> Response {
-    let session = match web.session(&headers, query.lang()) {
-        Ok(session) => session,
-        Err(redirect) => return redirect,
-    };
+pub(in crate::web) async fn show(State(web): State<Arc<Web>>, SignedIn(session): SignedIn) -> Response {
     let lang = session.lang;
     let warnings = &web.services.warnings;
     // Measured as the API's `GetReport` does, by `model::warning::measures`.

@@ -4,14 +4,14 @@
 
 mod history;
 
-use axum::extract::{Path, Query, State};
-use axum::http::{HeaderMap, StatusCode};
+use axum::extract::{Path, State};
+use axum::http::StatusCode;
 use axum::response::Response;
 use chrono::{DateTime, Utc};
 use std::collections::BTreeMap;
 use std::sync::Arc;
 
-use super::board::{BoardQuery, failure};
+use super::board::failure;
 use super::{snake, when};
 use crate::assessments::{Assessments, ListFilter, ServiceError};
 use crate::federation::received::received_history;
@@ -25,19 +25,14 @@ use crate::store::StoredWarning;
 use crate::warnings::{WarningFilter, WarningsError};
 use crate::web::html::{Nav, escape, page, url_part};
 use crate::web::i18n::{Lang, t};
-use crate::web::session::Session;
+use crate::web::session::{Session, SignedIn};
 use crate::web::{Web, error_page, html};
 
 pub(in crate::web) async fn show(
     State(web): State<Arc<Web>>,
-    headers: HeaderMap,
     Path(id): Path<String>,
-    Query(query): Query<BoardQuery>,
+    SignedIn(session): SignedIn,
 ) -> Response {
-    let session = match web.session(&headers, query.lang()) {
-        Ok(session) => session,
-        Err(redirect) => return redirect,
-    };
     let lang = session.lang;
     let assessments = &web.services.assessments;
     let federation = web.services.federation.as_ref();

@@ -1,29 +1,24 @@
 //! Warning timeline: the full trail from raising to action in the session's
 //! language, with the time since issue and since the step before.
 
-use axum::extract::{Path, Query, State};
-use axum::http::HeaderMap;
+use axum::extract::{Path, State};
 use axum::response::Response;
 use std::sync::Arc;
 
-use super::board::{BoardQuery, failure};
+use super::board::failure;
 use super::{duration, when};
 use crate::model::warning::{AckKind, TimelineEvent};
 use crate::warnings::{describe, timeline_of};
 use crate::web::html::{Nav, escape, page};
 use crate::web::i18n::{Lang, t};
+use crate::web::session::SignedIn;
 use crate::web::{Web, html};
 
 pub(in crate::web) async fn show(
     State(web): State<Arc<Web>>,
-    headers: HeaderMap,
     Path((sender, id)): Path<(String, String)>,
-    Query(query): Query<BoardQuery>,
+    SignedIn(session): SignedIn,
 ) -> Response {
-    let session = match web.session(&headers, query.lang()) {
-        Ok(session) => session,
-        Err(redirect) => return redirect,
-    };
     let lang = session.lang;
     let stored = match web.services.warnings.get(&session.caller, &sender, &id) {
         Ok(stored) => stored,

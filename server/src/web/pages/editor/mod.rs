@@ -6,33 +6,25 @@
 mod form;
 mod values;
 
-use axum::extract::{Form, Path, Query, State};
+use axum::extract::{Form, Path, State};
 use axum::http::{HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Redirect, Response};
 use std::sync::Arc;
 
-use super::assessments::{AssessmentQuery, failure};
+use super::assessments::failure;
 use super::board::checked;
 use crate::assessments::ServiceError;
 use crate::model::assessment::AssessmentStatus;
 use crate::policy::Action;
 use crate::web::html::{Nav, page, url_part};
 use crate::web::i18n::t;
-use crate::web::session::Session;
+use crate::web::session::{Session, SignedIn};
 use crate::web::{Web, error_page, html};
 use form::Target;
 use values::FormValues;
 
 /// `GET /assessments/new`: an empty form with careful defaults.
-pub(in crate::web) async fn new(
-    State(web): State<Arc<Web>>,
-    headers: HeaderMap,
-    Query(query): Query<AssessmentQuery>,
-) -> Response {
-    let session = match web.session(&headers, query.lang()) {
-        Ok(session) => session,
-        Err(redirect) => return redirect,
-    };
+pub(in crate::web) async fn new(State(web): State<Arc<Web>>, SignedIn(session): SignedIn) -> Response {
     let assessments = &web.services.assessments;
     if let Err(e) = assessments.authorize_node(&session.caller, Action::CreateAssessment) {
         return failure(&session, &e);
@@ -84,14 +76,9 @@ pub(in crate::web) async fn create(
 /// `GET /assessments/{id}/edit`: the latest version in the form.
 pub(in crate::web) async fn edit(
     State(web): State<Arc<Web>>,
-    headers: HeaderMap,
     Path(id): Path<String>,
-    Query(query): Query<AssessmentQuery>,
+    SignedIn(session): SignedIn,
 ) -> Response {
-    let session = match web.session(&headers, query.lang()) {
-        Ok(session) => session,
-        Err(redirect) => return redirect,
-    };
     let assessments = &web.services.assessments;
     let view = match assessments.get(&session.caller, &id, None) {
         Ok(view) => view,
