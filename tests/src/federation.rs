@@ -32,6 +32,27 @@ pub struct OrgSpec {
     pub subscribe: &'static [&'static str],
 }
 
+/// XAA, a member state, and ECOWAS subscribing to it; each shares by its
+/// example policy.
+pub fn xaa_and_ecowas() -> Vec<OrgSpec> {
+    vec![
+        OrgSpec {
+            id: "xaa",
+            kind: "member_state",
+            groups: &["ecowas", "au"],
+            sharing: Some("xaa"),
+            subscribe: &[],
+        },
+        OrgSpec {
+            id: "ecowas",
+            kind: "regional_body",
+            groups: &["au", "ecowas"],
+            sharing: Some("ecowas"),
+            subscribe: &["xaa"],
+        },
+    ]
+}
+
 /// XAA → ECOWAS → AU → UN HQ, each subscribing to the one before, and every
 /// node sharing by its example policy.
 pub fn chain() -> Vec<OrgSpec> {

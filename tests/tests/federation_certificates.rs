@@ -11,32 +11,13 @@ use std::time::Duration;
 use tocsin_proto::v1 as pb;
 use tocsin_server::federation::open;
 use tocsin_tests::content;
-use tocsin_tests::federation::OrgSpec;
+use tocsin_tests::federation::xaa_and_ecowas;
 use tocsin_tests::federation_files::FederationFiles;
 use tocsin_tests::federation_nodes::{Federation, publish_all};
 use tocsin_tests::rogue::federation_client;
 
 const TEST_LIMIT: Duration = Duration::from_secs(120);
 const WAIT: Duration = Duration::from_secs(30);
-
-fn specs() -> Vec<OrgSpec> {
-    vec![
-        OrgSpec {
-            id: "xaa",
-            kind: "member_state",
-            groups: &["ecowas", "au"],
-            sharing: Some("xaa"),
-            subscribe: &[],
-        },
-        OrgSpec {
-            id: "ecowas",
-            kind: "regional_body",
-            groups: &["au", "ecowas"],
-            sharing: Some("ecowas"),
-            subscribe: &["xaa"],
-        },
-    ]
-}
 
 fn is_permission_denied(
     result: &Result<tonic::Response<tonic::Streaming<pb::Delivery>>, tonic::Status>,
@@ -52,7 +33,7 @@ async fn subscribers_without_a_directory_certificate_are_refused() {
 }
 
 async fn foreign_subscribers() {
-    let files = FederationFiles::create(&specs()).unwrap();
+    let files = FederationFiles::create(&xaa_and_ecowas()).unwrap();
     // Two organisations from the directory, one of them with a node, so that
     // ECOWAS shares its own assessment with the other.
     let stranger = files.issue("stranger").unwrap();

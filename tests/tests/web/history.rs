@@ -7,6 +7,7 @@ use anyhow::{Context, Result, bail};
 use reqwest::StatusCode;
 use tocsin_proto::v1 as pb;
 use tocsin_tests::content;
+use tocsin_tests::federation::{LocalFederation, xaa_and_ecowas};
 use tocsin_tests::node::{Issuer, TestNode};
 use tocsin_tests::warnings::{publish, token};
 
@@ -181,24 +182,7 @@ async fn every_published_version_is_a_point_of_the_history() -> Result<()> {
 
 #[tokio::test]
 async fn a_peers_versions_are_drawn_beside_this_nodes() -> Result<()> {
-    use tocsin_tests::federation::{LocalFederation, OrgSpec};
-    let specs = [
-        OrgSpec {
-            id: "xaa",
-            kind: "member_state",
-            groups: &["ecowas", "au"],
-            sharing: Some("xaa"),
-            subscribe: &[],
-        },
-        OrgSpec {
-            id: "ecowas",
-            kind: "regional_body",
-            groups: &["au", "ecowas"],
-            sharing: Some("ecowas"),
-            subscribe: &["xaa"],
-        },
-    ];
-    let federation = LocalFederation::start(&specs).await?;
+    let federation = LocalFederation::start(&xaa_and_ecowas()).await?;
     let xaa = federation.node("xaa")?;
     let id = publish(xaa, content::valid()).await?;
     republish(xaa, &id, 1, pb::OverallRisk::Low).await?;

@@ -6,6 +6,7 @@
 use anyhow::{Context, Result};
 use reqwest::StatusCode;
 use tocsin_tests::content;
+use tocsin_tests::federation::{LocalFederation, xaa_and_ecowas};
 use tocsin_tests::node::{Issuer, TestNode};
 use tocsin_tests::warnings::publish;
 
@@ -159,24 +160,7 @@ async fn text_from_an_assessment_is_escaped() -> Result<()> {
 
 #[tokio::test]
 async fn a_federating_node_shows_what_peers_shared_side_by_side() -> Result<()> {
-    use tocsin_tests::federation::{LocalFederation, OrgSpec};
-    let specs = [
-        OrgSpec {
-            id: "xaa",
-            kind: "member_state",
-            groups: &["ecowas", "au"],
-            sharing: Some("xaa"),
-            subscribe: &[],
-        },
-        OrgSpec {
-            id: "ecowas",
-            kind: "regional_body",
-            groups: &["au", "ecowas"],
-            sharing: Some("ecowas"),
-            subscribe: &["xaa"],
-        },
-    ];
-    let federation = LocalFederation::start(&specs).await?;
+    let federation = LocalFederation::start(&xaa_and_ecowas()).await?;
     publish(federation.node("xaa")?, content::valid()).await?;
     federation
         .wait_for_inbox("ecowas", |inbox| !inbox.is_empty())
