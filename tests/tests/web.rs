@@ -122,7 +122,7 @@ async fn a_decision_maker_signs_in_sees_and_acknowledges_a_warning() -> Result<(
     assert_eq!(done.location(), format!("/warnings/au/{id}"));
     let timeline = dora.get(done.location()).await?;
     assert!(
-        timeline.body.contains("acknowledged by au: accepted_for_action"),
+        timeline.body.contains("acknowledged by au: accepted for action"),
         "{}",
         timeline.body
     );

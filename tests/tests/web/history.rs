@@ -267,7 +267,7 @@ async fn the_french_timeline_is_in_french() -> Result<()> {
     assert!(
         english
             .body
-            .contains(r#"<span class="what">acknowledged by au: accepted_for_action</span>"#),
+            .contains(r#"<span class="what">acknowledged by au: accepted for action</span>"#),
         "{}",
         english.body
     );

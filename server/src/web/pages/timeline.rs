@@ -200,7 +200,8 @@ mod tests {
         assert_eq!(fill("plain", &[]), "plain");
     }
 
-    /// Every event, in English as the API says it and in French.
+    /// Every event, in English as the API says it but with words for its
+    /// codes, and in French.
     #[test]
     fn events_read_in_english_and_french() {
         let cases = [
@@ -211,7 +212,7 @@ mod tests {
                     organisation: "au".into(),
                     kind: AckKind::AcceptedForAction,
                 },
-                "acknowledged by au: accepted_for_action",
+                "acknowledged by au: accepted for action",
                 "réception accusée par au : acceptée pour action",
             ),
             (
@@ -230,7 +231,7 @@ mod tests {
                     from: "au".into(),
                     to: "un-hq".into(),
                 },
-                "escalated from au to un-hq: no_acknowledgement of au (step 2)",
+                "escalated from au to un-hq: no acknowledgement of au (step 2)",
                 "remontée de au à un-hq : absence d'accusé de réception de au (palier 2)",
             ),
             (
@@ -239,7 +240,7 @@ mod tests {
                     organisation: "au".into(),
                     kind: DecisionKind::NoAction,
                 },
-                "decided by au: no_action (d1)",
+                "decided by au: no action (d1)",
                 "décision de au : aucune action (d1)",
             ),
             (
@@ -271,7 +272,8 @@ mod tests {
         ];
         for (event, en, fr) in cases {
             assert_eq!(what(Lang::En, &event), en);
-            assert_eq!(what(Lang::En, &event), describe(&event).2, "as the API says it");
+            let api = describe(&event).2.replace('_', " ");
+            assert_eq!(what(Lang::En, &event), api, "as the API says it, in words");
             assert_eq!(what(Lang::Fr, &event), fr);
         }
     }
@@ -289,7 +291,12 @@ mod tests {
         words.extend(WarningStatus::ALL.iter().map(|v| ("status", v.to_string())));
         for (prefix, value) in words {
             let key = format!("timeline.{prefix}.{value}");
-            assert_eq!(vocabulary(Lang::En, prefix, &value), value, "{key}");
+            let english = vocabulary(Lang::En, prefix, &value);
+            assert_eq!(
+                english.replace([' ', '-'], "_"),
+                value,
+                "{key}: the code in words"
+            );
             assert_ne!(vocabulary(Lang::Fr, prefix, &value), value, "{key}");
             assert_ne!(vocabulary(Lang::Fr, prefix, &value), key, "{key}");
         }
