@@ -124,6 +124,43 @@ impl Federation {
             }
         }
     }
+
+    /// Waits until `org` has stored `more` statements from peers since it
+    /// started, on its inbox watch (which counts them), without reading the
+    /// inbox; fails after `within`.
+    pub async fn wait_for_stored(&self, org: &str, more: u64, within: Duration) -> Result<()> {
+        let running = self.running(org)?;
+        let changes = running.inbox_changes().context("node does not federate")?;
+        let what = format!("`{org}` storing {more} statements");
+        wait_on_watch(changes, within, &what, |stored| stored >= more).await
+    }
+
+    /// Waits until `org`'s outbox reaches sequence number `head` (its
+    /// projector has caught up with what was published); fails after `within`.
+    pub async fn wait_for_outbox(&self, org: &str, head: u64, within: Duration) -> Result<()> {
+        let running = self.running(org)?;
+        let changes = running.outbox_changes().context("node does not federate")?;
+        let what = format!("`{org}`'s outbox reaching {head}");
+        wait_on_watch(changes, within, &what, |at| at >= head).await
+    }
+}
+
+/// Waits on `watch` until `done` holds for its value; fails after `within`,
+/// naming `what` and the last value seen.
+async fn wait_on_watch(
+    mut watch: tokio::sync::watch::Receiver<u64>,
+    within: Duration,
+    what: &str,
+    done: impl Fn(u64) -> bool,
+) -> Result<()> {
+    let reached = tokio::time::timeout(within, watch.wait_for(|value| done(*value)))
+        .await
+        .map(|waited| waited.is_ok());
+    match reached {
+        Ok(true) => Ok(()),
+        Ok(false) => bail!("{what}: the node stopped"),
+        Err(_) => bail!("{what}: not reached within {within:?} (at {})", *watch.borrow()),
+    }
 }
 
 /// Starts `org`'s node as a child process of `binary` on `data_dir`.

@@ -128,6 +128,12 @@ impl RunningNode {
         self.federating.as_ref().map(|f| f.state.inbox_changes())
     }
 
+    /// Holds the outbox's last sequence number; changes whenever the outbox
+    /// grows (a published assessment projected, a statement to relay).
+    pub fn outbox_changes(&self) -> Option<tokio::sync::watch::Receiver<u64>> {
+        self.federating.as_ref().map(|f| f.state.outbox_changes())
+    }
+
     /// Stops accepting calls, lets running calls finish, and flushes.
     pub async fn shutdown(self) -> Result<(), tonic::transport::Error> {
         self.warning_side.end_streams();

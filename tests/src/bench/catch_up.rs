@@ -1,10 +1,10 @@
 //! The `catch-up` scenario: a peer returns after `N` statements were
 //! published at the node it subscribes to; how long until it holds them all.
 
-use anyhow::{Result, bail};
+use anyhow::Result;
 use std::time::{Duration, Instant};
 
-use super::publish::{inbox_count, publish_many};
+use super::publish::publish_many;
 use super::report::{Report, Row};
 use crate::federation::OrgSpec;
 use crate::federation_files::FederationFiles;
@@ -30,11 +30,9 @@ fn pair() -> Vec<OrgSpec> {
     ]
 }
 
-/// How often the returning peer's inbox is counted.
-const POLL: Duration = Duration::from_millis(50);
-
 /// Runs `repetitions` rounds of: stop ECOWAS, publish `count` at XAA
-/// (`in_flight` at once), start ECOWAS, time until its inbox holds them.
+/// (`in_flight` at once) and wait until XAA has projected them into its
+/// outbox, start ECOWAS, time until it has stored them all.
 pub async fn catch_up(
     report: &mut Report,
     count: usize,
@@ -50,19 +48,21 @@ pub async fn catch_up(
     let reviewer = xaa.client(&dev_token(issuer, "rev", "reviewer").await?).await?;
     // Warm-up: one statement across while both run.
     publish_many(&analyst, &reviewer, "catch-up warm-up", 1, 1).await?;
-    let mut expected = 1;
-    wait_for_count(&federation, expected, within).await?;
+    federation.wait_for_stored("ecowas", 1, within).await?;
 
     let (mut catch_ups, mut rates) = (Vec::new(), Vec::new());
     for round in 0..repetitions {
         federation.stop("ecowas").await?;
         let label = format!("catch-up round {}", round + 1);
+        let head = federation.running("xaa")?.store().outbox_head()?;
         let took = publish_many(&analyst, &reviewer, &label, count, in_flight).await?;
         rates.push(count as f64 / took.as_secs_f64());
-        expected += count;
+        federation
+            .wait_for_outbox("xaa", head + count as u64, within)
+            .await?;
         federation.start_node("ecowas").await?;
         let started = Instant::now();
-        wait_for_count(&federation, expected, within).await?;
+        federation.wait_for_stored("ecowas", count as u64, within).await?;
         let took = started.elapsed();
         println!("  {label}: {count} statements caught up in {took:.1?}");
         catch_ups.push(took);
@@ -89,23 +89,9 @@ pub async fn catch_up(
     ));
     report.note(format!(
         "catch-up: ECOWAS is stopped cleanly, XAA publishes {count} TLP:GREEN assessments ({in_flight} \
-         in flight), ECOWAS starts again on its data directory; timed from its start until its inbox \
-         holds every statement (counted every {POLL:?})."
+         in flight), XAA has projected them all into its outbox, ECOWAS starts again on its data \
+         directory; timed from its start until it has stored every statement (on its inbox \
+         watch, without polling)."
     ));
     Ok(())
-}
-
-async fn wait_for_count(federation: &Federation, expected: usize, within: Duration) -> Result<()> {
-    let store = federation.running("ecowas")?.store();
-    let started = Instant::now();
-    loop {
-        let held = inbox_count(store)?;
-        if held >= expected {
-            return Ok(());
-        }
-        if started.elapsed() > within {
-            bail!("`ecowas` holds {held} of {expected} statements after {within:?}");
-        }
-        tokio::time::sleep(POLL).await;
-    }
 }

@@ -4,13 +4,12 @@
 //! pre-sealed, validly signed summaries, so that playing many peers is cheap
 //! and the sealing is not part of the figure.
 
-use anyhow::{Context, Result, bail};
+use anyhow::{Context, Result};
 use chrono::Utc;
 use std::time::{Duration, Instant};
 use tocsin_server::federation::seal;
 use tocsin_server::model::marking::Tlp;
 
-use super::publish::inbox_count;
 use super::report::{Report, Row};
 use crate::federation::OrgSpec;
 use crate::federation_files::FederationFiles;
@@ -19,7 +18,6 @@ use crate::rogue::{RoguePeer, delivery, summary};
 
 /// The receiving node.
 const TARGET: &str = "ecowas";
-const POLL: Duration = Duration::from_millis(20);
 
 /// Names of up to `peers` peers, `peer-0`, `peer-1`, …; leaked once per
 /// run because `OrgSpec` holds static names (a few bytes per peer).
@@ -99,17 +97,7 @@ async fn once(peers: &[&'static str], per_peer: usize) -> Result<(Duration, usiz
     let within = Duration::from_secs(60) + Duration::from_millis(10 * total as u64);
     let federation = Federation::start(files, &[TARGET]).await?;
     let started = Instant::now();
-    let store = federation.running(TARGET)?.store();
-    loop {
-        let held = inbox_count(store)?;
-        if held >= total {
-            break;
-        }
-        if started.elapsed() > within {
-            bail!("`{TARGET}` stored {held} of {total} statements within {within:?}");
-        }
-        tokio::time::sleep(POLL).await;
-    }
+    federation.wait_for_stored(TARGET, total as u64, within).await?;
     let took = started.elapsed();
     drop(rogues);
     Ok((took, total))
