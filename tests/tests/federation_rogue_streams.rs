@@ -1,6 +1,6 @@
-//! A rogue peer's stream: a relay outside the statement's audience and a
-//! delivery too large to accept are refused, recorded and skipped, and what
-//! the peer sends next still arrives.
+//! A rogue peer's stream: a relay outside the statement's audience, a
+//! delivery too large to accept and bad signatures among many good ones are
+//! refused, recorded and skipped, and what the peer sends next still arrives.
 
 // Test code: a failed unwrap is a failed test.
 #![allow(clippy::unwrap_used, clippy::expect_used)]
@@ -123,6 +123,42 @@ async fn a_delivery_far_over_the_limit_is_refused_and_skipped() {
         refusals
             .first()
             .is_some_and(|r| r.contains("exceeds the limit of 16384 bytes")),
+        "{refusals:?}"
+    );
+}
+
+/// Deliveries that arrive together have their signatures checked at once; a
+/// few bad ones among hundreds are refused and recorded each, and every
+/// good one around them is stored.
+#[tokio::test]
+async fn bad_signatures_among_many_are_refused_one_by_one() {
+    let files = FederationFiles::create(&specs()).unwrap();
+    let mallory = files.signing_key("mallory").unwrap();
+    let now = Utc::now();
+    let bad = [0, 97, 250, 251, 299];
+    let script = (0..300)
+        .map(|i| {
+            let id = format!("mallory:many-{i}");
+            let mut envelope = seal(
+                &summary(&id, "mallory", &["ecowas"], Tlp::Green, 2, None, now),
+                &mallory,
+            );
+            if bad.contains(&i) {
+                envelope.signatures[0].sig[40] ^= 1;
+            }
+            delivery(envelope, vec![])
+        })
+        .collect();
+    let (inbox, refusals) = against_rogue(files, script).await;
+    for i in 0..300 {
+        let id = format!("mallory:many-{i}");
+        assert_eq!(inbox.contains(&id), !bad.contains(&i), "{id}");
+    }
+    assert_eq!(refusals.len(), bad.len(), "{refusals:?}");
+    assert!(
+        refusals
+            .iter()
+            .all(|r| r.contains("bad signature by key") && r.contains("`mallory`")),
         "{refusals:?}"
     );
 }

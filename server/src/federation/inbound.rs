@@ -3,20 +3,23 @@
 //! addressed to this node; then it is stored with the peer's cursor in one
 //! write, and queued for the peers this node may relay it to. A delivery
 //! that fails any check is refused, recorded, and skipped. Deliveries that
-//! arrived together are checked one by one and stored in one write.
+//! arrived together have their signatures checked at once, then are checked
+//! one by one and stored in one write.
 
 use chrono::Utc;
 use prost::Message;
 use std::collections::BTreeSet;
 use tocsin_proto::v1 as pb;
 
-use crate::federation::envelope::open_bytes;
+use crate::federation::envelope::open_proven;
 use crate::federation::outbound::peer;
+use crate::federation::proven::prove_envelopes;
 use crate::federation::relay::check_delivery;
 use crate::federation::state::FederationState;
 use crate::federation::warning_view::{policy_level, shared_situation};
 use crate::model::audit::{AuditEvent, AuditKind};
 use crate::model::shared_warning::ResponseKind;
+use crate::model::signature_check::Proven;
 use crate::model::statement::{Statement, StatementBody};
 use crate::model::verified::Verified;
 use crate::policy::sharing::StatementFacts;
@@ -136,16 +139,16 @@ fn check_all(
 ) -> Vec<Result<Checked, String>> {
     let threads = cores();
     if deliveries.len() < SPREAD_FROM || threads < 2 {
-        return deliveries.iter().map(|d| check(state, from, d)).collect();
+        return check_part(state, from, deliveries);
     }
     let per_thread = deliveries.len().div_ceil(threads);
     std::thread::scope(|scope| {
         let mut parts = deliveries.chunks(per_thread);
         let first = parts.next().unwrap_or_default();
         let others: Vec<_> = parts
-            .map(|part| scope.spawn(move || part.iter().map(|d| check(state, from, d)).collect::<Vec<_>>()))
+            .map(|part| scope.spawn(move || check_part(state, from, part)))
             .collect();
-        let mut checked: Vec<_> = first.iter().map(|d| check(state, from, d)).collect();
+        let mut checked = check_part(state, from, first);
         for other in others {
             match other.join() {
                 Ok(part) => checked.extend(part),
@@ -154,6 +157,20 @@ fn check_all(
         }
         checked
     })
+}
+
+/// Checks each of `deliveries` on its own, their envelope signatures first
+/// all at once.
+fn check_part(
+    state: &FederationState,
+    from: &str,
+    deliveries: &[pb::Delivery],
+) -> Vec<Result<Checked, String>> {
+    let proven = prove_envelopes(deliveries, &state.directory, state.max_message_bytes);
+    deliveries
+        .iter()
+        .map(|d| check(state, from, d, &proven))
+        .collect()
 }
 
 /// The cores this process may use, read once.
@@ -185,11 +202,15 @@ struct Checked {
     retracts: Vec<(String, String)>,
 }
 
-fn check(state: &FederationState, from: &str, delivery: &pb::Delivery) -> Result<Checked, String> {
+fn check(
+    state: &FederationState,
+    from: &str,
+    delivery: &pb::Delivery,
+    proven: &Proven,
+) -> Result<Checked, String> {
     let envelope = delivery.envelope.as_ref().ok_or("delivery without an envelope")?;
-    let bytes = envelope.encode_to_vec();
-    let verified =
-        open_bytes(&bytes, &state.directory, state.max_message_bytes).map_err(|e| e.to_string())?;
+    let verified = open_proven(envelope, &state.directory, state.max_message_bytes, proven)
+        .map_err(|e| e.to_string())?;
     let hops = check_delivery(&verified, &delivery.relays, &state.directory, &state.org, from)
         .map_err(|e| e.to_string())?;
     let statement = verified.value();
@@ -222,7 +243,7 @@ fn check(state: &FederationState, from: &str, delivery: &pb::Delivery) -> Result
     let forward = targets.map(|recipients| OutboxEntry {
         statement_id: statement.id.clone(),
         origin: statement.origin.clone(),
-        envelope: bytes,
+        envelope: verified.envelope_bytes().to_vec(),
         relays: relays.clone(),
         recipients,
         added_at: now,

@@ -15,6 +15,7 @@ pub mod keys;
 pub mod outbound;
 pub mod pki;
 pub mod projector;
+mod proven;
 pub mod received;
 pub mod relay;
 pub mod retract;

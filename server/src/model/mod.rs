@@ -12,6 +12,7 @@ pub mod marking;
 pub mod membership;
 pub mod reference;
 pub mod shared_warning;
+pub mod signature_check;
 pub mod signing;
 pub mod situation;
 pub mod statement;

@@ -4,8 +4,10 @@
 use base64::Engine;
 use base64::engine::general_purpose::STANDARD as BASE64;
 use ed25519_dalek::pkcs8::{DecodePrivateKey, EncodePrivateKey};
-use ed25519_dalek::{Signature, SigningKey, VerifyingKey};
+use ed25519_dalek::{SigningKey, VerifyingKey};
 use sha2::{Digest, Sha256};
+
+use super::signature_check::{SignatureCheck, verify_one};
 use std::fmt;
 
 pub use ed25519_dalek::pkcs8::spki::der::zeroize::Zeroizing;
@@ -66,14 +68,23 @@ pub fn parse_public_key(text: &str) -> Result<VerifyingKey, SigningError> {
     VerifyingKey::from_bytes(&bytes).map_err(|_| bad())
 }
 
-/// Verifies an Ed25519 signature over `msg` (strictly: no weak keys, no
-/// malleable signatures).
+/// Verifies an Ed25519 signature over `msg` by the rule of
+/// [`signature_check`](super::signature_check): cofactored, no weak keys, no
+/// malleable signatures.
 pub fn verify(key: &VerifyingKey, msg: &[u8], sig: &[u8]) -> Result<(), SigningError> {
-    let sig: [u8; 64] = sig
-        .try_into()
-        .map_err(|_| SigningError::SignatureLength(sig.len()))?;
-    key.verify_strict(msg, &Signature::from_bytes(&sig))
-        .map_err(|_| SigningError::BadSignature)
+    if sig.len() != 64 {
+        return Err(SigningError::SignatureLength(sig.len()));
+    }
+    let check = SignatureCheck {
+        key,
+        message: msg,
+        signature: sig,
+    };
+    if verify_one(&check) {
+        Ok(())
+    } else {
+        Err(SigningError::BadSignature)
+    }
 }
 
 /// A node's Ed25519 signing key and the key id the federation directory
