@@ -56,7 +56,7 @@ impl Settings {
             warnings: if smoke { 20 } else { 1_000 },
             catch_up: if smoke { 200 } else { 100_000 },
             fan_out_rounds: if smoke { 3 } else { 20 },
-            footprint: if smoke { 200 } else { 100_000 },
+            footprint: if smoke { 200 } else { 1_000_000 },
             ingest: if smoke { 50 } else { 20_000 },
             taxii: if smoke { 300 } else { 10_000 },
             in_flight: 16,
@@ -92,13 +92,7 @@ pub async fn run(settings: &Settings) -> Result<Report> {
                 warning::fan_out(&mut report, &[50, 200], settings.fan_out_rounds, warm_up).await?;
             }
             "footprint" => {
-                footprint::footprint(
-                    &mut report,
-                    &settings.node_binary,
-                    settings.footprint,
-                    settings.in_flight,
-                )
-                .await?;
+                footprint::footprint(&mut report, &settings.node_binary, settings.footprint).await?;
             }
             "ingest" => {
                 let repetitions = if settings.smoke { 1 } else { 3 };

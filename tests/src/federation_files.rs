@@ -131,6 +131,12 @@ impl FederationFiles {
         &self.ca_dir
     }
 
+    /// The federation CA's certificate, PEM.
+    pub fn ca_pem(&self) -> Result<String> {
+        let path = self.ca_dir.join("ca.crt");
+        std::fs::read_to_string(&path).with_context(|| format!("reading `{}`", path.display()))
+    }
+
     /// The directory as the nodes load it.
     pub fn directory(&self) -> Result<Directory> {
         Ok(Directory::load(&self.directory)?)

@@ -21,7 +21,7 @@ use tocsin_server::model::marking::Tlp;
 use tocsin_server::model::statement::{
     Audience, Disclosure, SharedAssessment, SharedSituation, Statement, StatementBody,
 };
-use tokio::sync::oneshot;
+use tokio::sync::{oneshot, watch};
 use tokio::task::JoinHandle;
 use tokio_stream::{Stream, StreamExt};
 use tonic::transport::server::TcpIncoming;
@@ -33,6 +33,8 @@ use tonic::{Request, Response, Status};
 pub struct RoguePeer {
     pub addr: SocketAddr,
     subscriptions: Arc<AtomicUsize>,
+    /// The highest cursor `seq` a subscriber presented.
+    resumed: watch::Receiver<u64>,
     stop: Option<oneshot::Sender<()>>,
     task: JoinHandle<()>,
 }
@@ -40,6 +42,10 @@ pub struct RoguePeer {
 struct Script {
     deliveries: Arc<Vec<pb::Delivery>>,
     subscriptions: Arc<AtomicUsize>,
+    resumed: Arc<watch::Sender<u64>>,
+    /// End the stream after the script (the subscriber comes back with its
+    /// cursor) instead of holding it open.
+    end: bool,
 }
 
 type DeliveryStream = Pin<Box<dyn Stream<Item = Result<pb::Delivery, Status>> + Send>>;
@@ -50,7 +56,7 @@ impl FederationService for Script {
 
     /// Replays the script after the subscriber's cursor (the rogue's own
     /// cursors: `seq` is the index of the next delivery), then holds the
-    /// stream open.
+    /// stream open, or ends it.
     async fn subscribe(
         &self,
         request: Request<pb::SubscribeRequest>,
@@ -59,6 +65,11 @@ impl FederationService for Script {
         let after = Cursor::decode(&request.get_ref().cursor)
             .map_err(|e| Status::invalid_argument(e.to_string()))?
             .map_or(0, |c| c.seq);
+        self.resumed.send_if_modified(|highest| {
+            let higher = after > *highest;
+            *highest = (*highest).max(after);
+            higher
+        });
         let start = usize::try_from(after).unwrap_or(usize::MAX);
         let items: Vec<Result<pb::Delivery, Status>> = self
             .deliveries
@@ -75,8 +86,11 @@ impl FederationService for Script {
                 Ok(delivery)
             })
             .collect();
-        let stream = tokio_stream::iter(items).chain(tokio_stream::pending());
-        Ok(Response::new(Box::pin(stream)))
+        let script = tokio_stream::iter(items);
+        if self.end {
+            return Ok(Response::new(Box::pin(script)));
+        }
+        Ok(Response::new(Box::pin(script.chain(tokio_stream::pending()))))
     }
 }
 
@@ -89,6 +103,28 @@ impl RoguePeer {
         ca_pem: &str,
         deliveries: Vec<pb::Delivery>,
     ) -> Result<Self> {
+        Self::serve_script(port, cert, ca_pem, deliveries, false).await
+    }
+
+    /// Like `serve`, but ends the stream after the script, so that the
+    /// subscriber comes back presenting the cursor it stored (see
+    /// `wait_until_resumed_at`).
+    pub async fn serve_once(
+        port: u16,
+        cert: &CertFiles,
+        ca_pem: &str,
+        deliveries: Vec<pb::Delivery>,
+    ) -> Result<Self> {
+        Self::serve_script(port, cert, ca_pem, deliveries, true).await
+    }
+
+    async fn serve_script(
+        port: u16,
+        cert: &CertFiles,
+        ca_pem: &str,
+        deliveries: Vec<pb::Delivery>,
+        end: bool,
+    ) -> Result<Self> {
         let listener = tokio::net::TcpListener::bind(("127.0.0.1", port)).await?;
         let addr = listener.local_addr()?;
         let tls = ServerTlsConfig::new()
@@ -98,9 +134,12 @@ impl RoguePeer {
             ))
             .client_ca_root(Certificate::from_pem(ca_pem));
         let subscriptions = Arc::new(AtomicUsize::new(0));
+        let (resumed_tx, resumed) = watch::channel(0);
         let script = Script {
             deliveries: Arc::new(deliveries),
             subscriptions: Arc::clone(&subscriptions),
+            resumed: Arc::new(resumed_tx),
+            end,
         };
         let router = Server::builder()
             .tls_config(tls)?
@@ -117,6 +156,7 @@ impl RoguePeer {
         Ok(Self {
             addr,
             subscriptions,
+            resumed,
             stop: Some(stop),
             task,
         })
@@ -125,6 +165,18 @@ impl RoguePeer {
     /// How many times a node subscribed.
     pub fn subscriptions(&self) -> usize {
         self.subscriptions.load(Ordering::SeqCst)
+    }
+
+    /// Waits until a subscriber comes back presenting a cursor at `seq` or
+    /// beyond: it has stored the first `seq` deliveries of the script (the
+    /// cursor is stored with them, in one write).
+    pub async fn wait_until_resumed_at(&self, seq: u64) -> Result<()> {
+        let mut resumed = self.resumed.clone();
+        resumed
+            .wait_for(|highest| *highest >= seq)
+            .await
+            .context("the rogue peer stopped")?;
+        Ok(())
     }
 }
 

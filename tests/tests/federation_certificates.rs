@@ -48,7 +48,7 @@ async fn foreign_subscribers() {
         &["127.0.0.1".to_owned()],
     )
     .unwrap();
-    let ca_pem = std::fs::read_to_string(files.ca_dir().join("ca.crt")).unwrap();
+    let ca_pem = files.ca_pem().unwrap();
     let federation = Federation::start(files, &["ecowas"]).await.unwrap();
     let ecowas = federation.running("ecowas").unwrap();
     let addr = ecowas.federation_addr.unwrap();

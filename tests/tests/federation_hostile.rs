@@ -304,7 +304,7 @@ async fn hostile_deliveries() {
         directory: files.directory().unwrap(),
     };
     let cases = cases(&keys);
-    let ca_pem = std::fs::read_to_string(files.ca_dir().join("ca.crt")).unwrap();
+    let ca_pem = files.ca_pem().unwrap();
     let mallory = files.org("mallory").unwrap().clone();
     let rogue = RoguePeer::serve(
         mallory.port,

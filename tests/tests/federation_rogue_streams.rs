@@ -51,7 +51,7 @@ async fn against_rogue(
     );
     let mut script = script;
     script.push(delivery(last, vec![]));
-    let ca = std::fs::read_to_string(files.ca_dir().join("ca.crt")).unwrap();
+    let ca = files.ca_pem().unwrap();
     let _rogue = RoguePeer::serve(mallory.port, &mallory.cert, &ca, script)
         .await
         .unwrap();

@@ -7,6 +7,7 @@
 use anyhow::{Context, Result};
 use chrono::Utc;
 use std::time::{Duration, Instant};
+use tocsin_proto::v1 as pb;
 use tocsin_server::federation::seal;
 use tocsin_server::model::marking::Tlp;
 
@@ -21,7 +22,7 @@ const TARGET: &str = "ecowas";
 
 /// Names of up to `peers` peers, `peer-0`, `peer-1`, …; leaked once per
 /// run because `OrgSpec` holds static names (a few bytes per peer).
-fn names(peers: usize) -> Vec<&'static str> {
+pub(super) fn names(peers: usize) -> Vec<&'static str> {
     (0..peers)
         .map(|i| &*Box::leak(format!("peer-{i}").into_boxed_str()))
         .collect()
@@ -60,35 +61,12 @@ pub async fn ingest(
 }
 
 async fn once(peers: &[&'static str], per_peer: usize) -> Result<(Duration, usize)> {
-    let mut specs = vec![OrgSpec {
-        id: TARGET,
-        kind: "regional_body",
-        groups: &["au", "ecowas"],
-        sharing: None,
-        subscribe: Box::leak(peers.to_vec().into_boxed_slice()),
-    }];
-    specs.extend(peers.iter().map(|id| OrgSpec {
-        id,
-        kind: "member_state",
-        groups: &["ecowas", "au"],
-        sharing: None,
-        subscribe: &[],
-    }));
-    let files = FederationFiles::create(&specs)?;
-    let ca = std::fs::read_to_string(files.ca_dir().join("ca.crt"))?;
-    let now = Utc::now();
+    let files = FederationFiles::create(&specs(TARGET, peers))?;
+    let scripts = scripts(&files, TARGET, peers, per_peer)?;
     let mut rogues = Vec::with_capacity(peers.len());
-    for peer in peers {
-        let key = files.signing_key(peer)?;
-        let script = (0..per_peer)
-            .map(|i| {
-                let id = format!("{peer}:bench-{i}");
-                let statement = summary(&id, peer, &[TARGET], Tlp::Green, 2, None, now);
-                delivery(seal(&statement, &key), vec![])
-            })
-            .collect();
+    for (peer, script) in peers.iter().zip(scripts) {
         let org = files.org(peer)?;
-        let rogue = RoguePeer::serve(org.port, &org.cert, &ca, script)
+        let rogue = RoguePeer::serve(org.port, &org.cert, &files.ca_pem()?, script)
             .await
             .with_context(|| format!("serving peer `{peer}`"))?;
         rogues.push(rogue);
@@ -101,4 +79,64 @@ async fn once(peers: &[&'static str], per_peer: usize) -> Result<(Duration, usiz
     let took = started.elapsed();
     drop(rogues);
     Ok((took, total))
+}
+
+/// `target` subscribed to each of `peers`, all in ECOWAS and the AU.
+pub(super) fn specs(target: &'static str, peers: &[&'static str]) -> Vec<OrgSpec> {
+    let mut specs = vec![OrgSpec {
+        id: target,
+        kind: "regional_body",
+        groups: &["au", "ecowas"],
+        sharing: None,
+        subscribe: Box::leak(peers.to_vec().into_boxed_slice()),
+    }];
+    specs.extend(peers.iter().map(|id| OrgSpec {
+        id,
+        kind: "member_state",
+        groups: &["ecowas", "au"],
+        sharing: None,
+        subscribe: &[],
+    }));
+    specs
+}
+
+/// For each of `peers`, `per_peer` TLP:GREEN summaries to `target`, sealed
+/// with the peer's key (on all cores: a million take a while).
+pub(super) fn scripts(
+    files: &FederationFiles,
+    target: &str,
+    peers: &[&'static str],
+    per_peer: usize,
+) -> Result<Vec<Vec<pb::Delivery>>> {
+    let now = Utc::now();
+    let keys = peers
+        .iter()
+        .map(|peer| files.signing_key(peer))
+        .collect::<Result<Vec<_>>>()?;
+    let threads = std::thread::available_parallelism().map_or(1, std::num::NonZero::get);
+    let script = |peer: &str, key| -> Vec<pb::Delivery> {
+        (0..per_peer)
+            .map(|i| {
+                let id = format!("{peer}:bench-{i}");
+                let statement = summary(&id, peer, &[target], Tlp::Green, 2, None, now);
+                delivery(seal(&statement, key), vec![])
+            })
+            .collect()
+    };
+    let pairs: Vec<_> = peers.iter().zip(&keys).collect();
+    let per_thread = pairs.len().div_ceil(threads).max(1);
+    std::thread::scope(|scope| {
+        let parts: Vec<_> = pairs
+            .chunks(per_thread)
+            .map(|part| scope.spawn(move || part.iter().map(|(p, k)| script(p, k)).collect::<Vec<_>>()))
+            .collect();
+        let mut scripts = Vec::with_capacity(peers.len());
+        for part in parts {
+            match part.join() {
+                Ok(done) => scripts.extend(done),
+                Err(panic) => std::panic::resume_unwind(panic),
+            }
+        }
+        Ok(scripts)
+    })
 }

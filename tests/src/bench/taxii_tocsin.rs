@@ -80,7 +80,7 @@ pub async fn round(objects: usize) -> Result<Timings> {
         })
         .collect();
     let object_bytes = deliveries.iter().map(envelope_bytes).sum::<usize>() / objects.max(1);
-    let ca = std::fs::read_to_string(files.ca_dir().join("ca.crt"))?;
+    let ca = files.ca_pem()?;
     let org = files.org(PEER)?;
     let peer = Peer::serve(org.port, &org.cert, &ca, deliveries).await?;
     let federation = Federation::start(files, &[NODE]).await?;
