@@ -58,12 +58,13 @@ pub fn peers(state: &FederationState) -> Result<Vec<PeerStatus>, AdminError> {
         last: Option<DateTime<Utc>>,
     }
     let mut counts: BTreeMap<String, Counts> = BTreeMap::new();
-    for entry in state.store.inbox()? {
-        let from = counts.entry(entry.received_from.clone()).or_default();
+    state.store.for_each_inbox_entry(|entry| {
+        let from = counts.entry(entry.received_from).or_default();
         from.received += 1;
         from.last = from.last.max(Some(entry.received_at));
         counts.entry(entry.origin).or_default().originated += 1;
-    }
+        Ok(())
+    })?;
     state
         .directory
         .organisations()

@@ -130,15 +130,15 @@ fn inbox_summaries(state: &FederationState) -> Result<Summaries, StoreError> {
 /// What `inbox_summaries` reads when its copy is out of date.
 fn read_inbox_summaries(state: &FederationState) -> Result<Vec<(ReceivedSummary, bool)>, StoreError> {
     let mut out = Vec::new();
-    for entry in state.store.inbox()? {
+    state.store.for_each_inbox_entry(|entry| {
         // Stored entries were verified on arrival; verifying again keeps
         // this the only way statements are read.
         let Ok(verified) = open_bytes(&entry.envelope, &state.directory, usize::MAX) else {
-            continue;
+            return Ok(());
         };
         let statement = verified.into_value();
         let StatementBody::AssessmentSummary(summary) = statement.body else {
-            continue;
+            return Ok(());
         };
         let retracted = state
             .store
@@ -156,7 +156,8 @@ fn read_inbox_summaries(state: &FederationState) -> Result<Vec<(ReceivedSummary,
             path,
         };
         out.push((received, retracted));
-    }
+        Ok(())
+    })?;
     Ok(out)
 }
 

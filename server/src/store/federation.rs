@@ -340,6 +340,19 @@ impl Store {
         Ok(())
     }
 
+    /// Calls `each` with every inbox entry in key order, one at a time
+    /// (unlike [`inbox`](Self::inbox), nothing is held but the entry).
+    pub fn for_each_inbox_entry(
+        &self,
+        mut each: impl FnMut(InboxEntry) -> Result<(), StoreError>,
+    ) -> Result<(), StoreError> {
+        for entry in self.tree(INBOX)?.iter() {
+            let (key, value) = entry?;
+            each(decode(INBOX, &key, &value)?)?;
+        }
+        Ok(())
+    }
+
     /// The peers the ledger says received `statement_id`, or that it was
     /// queued for when this node stored it to relay (so the set holds
     /// every peer that may have it, even after a crash).
