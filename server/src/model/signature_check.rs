@@ -3,7 +3,7 @@
 //! `[8][s]B = [8]R + [8][k]A`, with `s` and `R` canonically encoded and
 //! neither the key nor `R` of small order (no weak keys, no malleable
 //! signatures). Checking many at once, as a random linear combination in one
-//! multiscalar multiplication, costs well under half as much per signature,
+//! multiscalar multiplication, costs about half as much per signature,
 //! and accepts a set exactly when checking each one would (but for a chance
 //! below 2^-120); the cofactored equation is what makes the two agree for
 //! every signature, even one made on purpose to tell them apart. Pure: no I/O.
