@@ -1,4 +1,5 @@
-//! `npm ci` for the Node.js programs tests run, once per directory per test process.
+//! `npm ci` for the Node.js programs tests run, once per directory per test
+//! process, and what such a program writes to a pipe, collected as it comes.
 
 use anyhow::{Context, Result, bail};
 use std::collections::BTreeSet;
@@ -32,4 +33,26 @@ pub async fn install_once(dir: &Path, package: &str) -> Result<()> {
     }
     installed.insert(dir.to_owned());
     Ok(())
+}
+
+/// Reads `pipe` (a child's stderr) to its end in a task, into the returned
+/// text, so that a failing program's output can be shown whole.
+pub fn collect(
+    mut pipe: impl tokio::io::AsyncRead + Unpin + Send + 'static,
+) -> (
+    std::sync::Arc<std::sync::Mutex<String>>,
+    tokio::task::JoinHandle<()>,
+) {
+    use tokio::io::AsyncReadExt;
+    let text = std::sync::Arc::new(std::sync::Mutex::new(String::new()));
+    let sink = std::sync::Arc::clone(&text);
+    let reading = tokio::spawn(async move {
+        let mut buf = [0u8; 4096];
+        while let Ok(n @ 1..) = pipe.read(&mut buf).await {
+            if let Ok(mut text) = sink.lock() {
+                text.push_str(&String::from_utf8_lossy(&buf[..n]));
+            }
+        }
+    });
+    (text, reading)
 }

@@ -8,10 +8,9 @@ use anyhow::{Context, Result, anyhow, bail};
 use serde_json::{Value, json};
 use std::path::PathBuf;
 use std::process::Stdio;
-use std::sync::{Arc, Mutex};
 use std::time::Duration;
 use tocsin_server::auth::OidcSettings;
-use tokio::io::{AsyncBufReadExt, AsyncReadExt, BufReader};
+use tokio::io::{AsyncBufReadExt, BufReader};
 use tokio::process::{Child, Command};
 
 const START_TIMEOUT: Duration = Duration::from_secs(30);
@@ -94,17 +93,8 @@ impl OidcProvider {
             .kill_on_drop(true)
             .spawn()
             .context("cannot run `node` (is Node.js installed?)")?;
-        let stderr_text = Arc::new(Mutex::new(String::new()));
-        let mut stderr = child.stderr.take().context("no stderr pipe")?;
-        let sink = Arc::clone(&stderr_text);
-        tokio::spawn(async move {
-            let mut buf = [0u8; 4096];
-            while let Ok(n @ 1..) = stderr.read(&mut buf).await {
-                if let Ok(mut text) = sink.lock() {
-                    text.push_str(&String::from_utf8_lossy(&buf[..n]));
-                }
-            }
-        });
+        let pipe = child.stderr.take().context("no stderr pipe")?;
+        let (stderr_text, _reading) = crate::npm::collect(pipe);
         let stdout = child.stdout.take().context("no stdout pipe")?;
         let mut lines = BufReader::new(stdout).lines();
         let ready = tokio::time::timeout(START_TIMEOUT, async {

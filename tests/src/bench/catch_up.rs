@@ -6,29 +6,9 @@ use std::time::{Duration, Instant};
 
 use super::publish::publish_many;
 use super::report::{Report, Row};
-use crate::federation::OrgSpec;
+use crate::federation::xaa_and_ecowas;
 use crate::federation_files::FederationFiles;
 use crate::federation_nodes::{Federation, dev_token};
-
-/// XAA publishing, ECOWAS subscribing to it.
-fn pair() -> Vec<OrgSpec> {
-    vec![
-        OrgSpec {
-            id: "xaa",
-            kind: "member_state",
-            groups: &["ecowas", "au"],
-            sharing: Some("xaa"),
-            subscribe: &[],
-        },
-        OrgSpec {
-            id: "ecowas",
-            kind: "regional_body",
-            groups: &["au", "ecowas"],
-            sharing: Some("ecowas"),
-            subscribe: &["xaa"],
-        },
-    ]
-}
 
 /// Runs `repetitions` rounds of: stop ECOWAS, publish `count` at XAA
 /// (`in_flight` at once) and wait until XAA has projected them into its
@@ -40,7 +20,7 @@ pub async fn catch_up(
     in_flight: usize,
     within: Duration,
 ) -> Result<()> {
-    let files = FederationFiles::create(&pair())?;
+    let files = FederationFiles::create(&xaa_and_ecowas())?;
     let mut federation = Federation::start(files, &["xaa", "ecowas"]).await?;
     let xaa = federation.node("xaa")?;
     let issuer = xaa.dev_issuer()?;

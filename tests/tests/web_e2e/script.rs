@@ -7,8 +7,8 @@ use std::path::{Path, PathBuf};
 use std::process::{ExitStatus, Stdio};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
-use tocsin_tests::npm::install_once;
-use tokio::io::{AsyncBufReadExt, AsyncReadExt, AsyncWriteExt, BufReader, Lines};
+use tocsin_tests::npm::{collect, install_once};
+use tokio::io::{AsyncBufReadExt, AsyncWriteExt, BufReader, Lines};
 use tokio::process::{Child, ChildStdin, ChildStdout, Command};
 use tokio::task::JoinHandle;
 
@@ -66,17 +66,8 @@ impl Script {
             .kill_on_drop(true)
             .spawn()
             .context("cannot run `node` (is Node.js installed?)")?;
-        let stderr = Arc::new(Mutex::new(String::new()));
-        let mut pipe = child.stderr.take().context("no stderr pipe")?;
-        let sink = Arc::clone(&stderr);
-        let stderr_done = tokio::spawn(async move {
-            let mut buf = [0u8; 4096];
-            while let Ok(n @ 1..) = pipe.read(&mut buf).await {
-                if let Ok(mut text) = sink.lock() {
-                    text.push_str(&String::from_utf8_lossy(&buf[..n]));
-                }
-            }
-        });
+        let pipe = child.stderr.take().context("no stderr pipe")?;
+        let (stderr, stderr_done) = collect(pipe);
         let stdout = child.stdout.take().context("no stdout pipe")?;
         Ok(Self {
             name: name.to_owned(),
