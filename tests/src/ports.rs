@@ -22,6 +22,12 @@ const LAST: u32 = 32_000;
 /// that test processes running side by side rarely try the same ports.
 static NEXT: AtomicU32 = AtomicU32::new(0);
 
+/// Each process starts at the beginning of a block this long: processes
+/// started one after the other (consecutive ids) get consecutive blocks, not
+/// starts one port apart whose runs of ports overlap at once. A test
+/// process takes far fewer ports than this.
+const BLOCK: u32 = 256;
+
 /// A loopback port nothing listens on, not handed out before in this
 /// process.
 pub fn free_port() -> Result<u16> {
@@ -34,7 +40,7 @@ pub fn free_ports(count: u16) -> Result<u16> {
     let span = LAST - FIRST;
     let count = u32::from(count);
     // 0 means "not started yet"; the start is never 0.
-    let start = std::process::id() % span + 1;
+    let start = (std::process::id() % (span / BLOCK)) * BLOCK + 1;
     let _ = NEXT.compare_exchange(0, start, Ordering::SeqCst, Ordering::SeqCst);
     for _ in 0..span / count.max(1) {
         let first = FIRST + NEXT.fetch_add(count, Ordering::SeqCst) % span;
