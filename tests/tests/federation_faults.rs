@@ -19,7 +19,7 @@ use tocsin_tests::content;
 use tocsin_tests::fault_proxy::FaultProxy;
 use tocsin_tests::federation::OrgSpec;
 use tocsin_tests::federation_files::FederationFiles;
-use tocsin_tests::federation_nodes::{Federation, publish_all, spawn};
+use tocsin_tests::federation_nodes::{Federation, dev_token, publish_all, spawn};
 
 const NODE: &str = env!("CARGO_BIN_EXE_node-under-test");
 /// Longest a whole test may run.
@@ -176,6 +176,63 @@ async fn peer_down_backlog() {
     // The cursor covers the origin's head.
     let cursor = cursor_seq(store, "xaa").unwrap();
     assert_eq!(cursor.seq, origin.outbox_head().unwrap());
+}
+
+#[tokio::test]
+async fn a_relay_that_was_down_passes_on_a_statement_and_its_retraction_together() {
+    tokio::time::timeout(TEST_LIMIT, relay_down_retraction())
+        .await
+        .unwrap();
+}
+
+/// XAA publishes a GREEN assessment and withdraws it while ECOWAS, the relay
+/// to the AU, is down: ECOWAS then gets the view and its retraction
+/// together (one batch, or two written back to back), and the retraction
+/// must follow the view to the AU all the same.
+async fn relay_down_retraction() {
+    let files = FederationFiles::create(&[xaa(), ecowas(), au()]).unwrap();
+    let mut federation = Federation::start(files, &["xaa", "ecowas", "au"]).await.unwrap();
+    federation.stop("ecowas").await.unwrap();
+    let xaa = federation.node("xaa").unwrap();
+    let ids = publish_all(xaa, assessments(1, pb::Tlp::Green), 1).await.unwrap();
+    // Projected (every view of a version is one write) before it is withdrawn.
+    federation.wait_for_outbox("xaa", 1, CATCH_UP).await.unwrap();
+    let token = dev_token(xaa.dev_issuer().unwrap(), "rev", "reviewer")
+        .await
+        .unwrap();
+    let mut reviewer = xaa.client(&token).await.unwrap();
+    reviewer
+        .withdraw_assessment(pb::WithdrawAssessmentRequest {
+            id: ids[0].clone(),
+            version: 1,
+            reason: "the field report was recanted".into(),
+        })
+        .await
+        .unwrap();
+
+    federation.start_node("ecowas").await.unwrap();
+    let retraction = format!("xaa:{}:v1:retraction", ids[0]);
+    let inbox = federation
+        .wait_for_inbox("au", CATCH_UP, |i| i.iter().any(|e| e.statement_id == retraction))
+        .await
+        .unwrap();
+    let views: Vec<&InboxEntry> = inbox
+        .iter()
+        .filter(|e| e.statement_id.contains(&ids[0]) && e.statement_id != retraction)
+        .collect();
+    assert_eq!(views.len(), 1, "the AU holds one view: {views:?}");
+    let store = federation.running("au").unwrap().store();
+    assert_eq!(
+        store.retracted_by("xaa", &views[0].statement_id).unwrap(),
+        Some(retraction.clone()),
+        "the AU did not mark the view withdrawn"
+    );
+    for entry in [
+        views[0],
+        inbox.iter().find(|e| e.statement_id == retraction).unwrap(),
+    ] {
+        assert_eq!((entry.received_from.as_str(), entry.relays.len()), ("ecowas", 1));
+    }
 }
 
 /// What a killed receiver's store holds, checked against the origin's

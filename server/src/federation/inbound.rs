@@ -32,17 +32,15 @@ pub enum Received {
     Refused(String),
 }
 
-/// Checks and applies one delivery from `from`: a batch of one.
-pub async fn receive(
-    state: &FederationState,
-    from: &str,
-    delivery: pb::Delivery,
-) -> Result<Received, StoreError> {
-    let received = receive_batch(state, from, vec![delivery]).await?;
-    Ok(received
-        .into_iter()
-        .next()
-        .unwrap_or(Received::Applied(Applied::Duplicate)))
+/// Deliveries that arrived together from one peer, each checked on its
+/// own, ready to store; owned, so a subscription can check the next batch
+/// while this one is written.
+#[derive(Debug)]
+pub struct CheckedBatch {
+    from: String,
+    /// The cursor of the last delivery.
+    cursor: Vec<u8>,
+    checked: Vec<Result<Checked, String>>,
 }
 
 /// Checks each of `deliveries` from `from` (in order, each on its own: a
@@ -53,11 +51,39 @@ pub async fn receive_batch(
     from: &str,
     deliveries: Vec<pb::Delivery>,
 ) -> Result<Vec<Received>, StoreError> {
-    let Some(cursor) = deliveries.last().map(|d| d.cursor.clone()) else {
-        return Ok(Vec::new());
-    };
+    match check_batch(state, from, deliveries) {
+        Some(batch) => apply_batch(state, batch).await,
+        None => Ok(Vec::new()),
+    }
+}
+
+/// Checks each of `deliveries` from `from`, writing nothing; `None` for no
+/// deliveries.
+pub fn check_batch(
+    state: &FederationState,
+    from: &str,
+    deliveries: Vec<pb::Delivery>,
+) -> Option<CheckedBatch> {
+    let cursor = deliveries.last()?.cursor.clone();
     let checked = check_all(state, from, &deliveries);
-    drop(deliveries);
+    Some(CheckedBatch {
+        from: from.to_owned(),
+        cursor,
+        checked,
+    })
+}
+
+/// Stores a checked batch: the statements that passed, the refusals, and
+/// the cursor of the last delivery, in one write; returns what became of
+/// each delivery.
+pub async fn apply_batch(state: &FederationState, batch: CheckedBatch) -> Result<Vec<Received>, StoreError> {
+    let CheckedBatch {
+        from,
+        cursor,
+        mut checked,
+    } = batch;
+    let from = from.as_str();
+    follow_retractions(state, from, &mut checked)?;
     let now = Utc::now();
     let batch: Vec<Inbound<'_>> = checked
         .iter()
@@ -193,6 +219,7 @@ fn received_event(from: &str, statement: &Statement, applied: Applied) -> Option
 }
 
 /// A delivery that passed every check, ready to store.
+#[derive(Debug)]
 struct Checked {
     verified: Verified<Statement>,
     /// Encoded relay attestations, as they came.
@@ -200,6 +227,9 @@ struct Checked {
     forward: Option<OutboxEntry>,
     /// For a retraction: the `(origin, statement id)`s it withdraws.
     retracts: Vec<(String, String)>,
+    /// For a retraction within its hop limit: it follows what it withdraws
+    /// (its `forward` is set as it is stored, by `follow_retractions`).
+    follows: bool,
 }
 
 fn check(
@@ -224,58 +254,87 @@ fn check(
         ));
     }
     let relays: Vec<Vec<u8>> = delivery.relays.iter().map(Message::encode_to_vec).collect();
-    let now = Utc::now();
-    let (targets, retracts) = match &statement.body {
+    let (forward, retracts, follows) = match &statement.body {
         StatementBody::Retraction(retraction) => {
-            let retracts: Vec<(String, String)> = retraction
+            let retracts = retraction
                 .statement_ids
                 .iter()
                 .map(|id| (statement.origin.clone(), id.clone()))
                 .collect();
-            (
-                retraction_forward_to(state, statement, &retraction.statement_ids, from, hops),
-                retracts,
-            )
+            (None, retracts, hops < statement.audience.hop_limit)
         }
-        _ => (forward_to(state, statement, from, hops), Vec::new()),
+        _ => {
+            let forward = forward_to(state, statement, from, hops)
+                .map(|recipients| forward_entry(state, &verified, &relays, recipients));
+            (forward, Vec::new(), false)
+        }
     };
-    let is_retraction = matches!(statement.body, StatementBody::Retraction(_));
-    let forward = targets.map(|recipients| OutboxEntry {
-        statement_id: statement.id.clone(),
-        origin: statement.origin.clone(),
-        envelope: verified.envelope_bytes().to_vec(),
-        relays: relays.clone(),
-        recipients,
-        added_at: now,
-        epoch: state.sharing().epoch,
-        retraction: is_retraction,
-    });
     Ok(Checked {
         verified,
         relays,
         forward,
         retracts,
+        follows,
     })
 }
 
-/// A retraction follows the statements it withdraws: to every peer this
-/// node passed one of them to, within the hop limit.
-fn retraction_forward_to(
+/// The outbox entry that relays `verified` to `recipients`.
+fn forward_entry(
     state: &FederationState,
-    statement: &Statement,
-    ids: &[String],
+    verified: &Verified<Statement>,
+    relays: &[Vec<u8>],
+    recipients: BTreeSet<String>,
+) -> OutboxEntry {
+    let statement = verified.value();
+    OutboxEntry {
+        statement_id: statement.id.clone(),
+        origin: statement.origin.clone(),
+        envelope: verified.envelope_bytes().to_vec(),
+        relays: relays.to_vec(),
+        recipients,
+        added_at: Utc::now(),
+        epoch: state.sharing().epoch,
+        retraction: matches!(statement.body, StatementBody::Retraction(_)),
+    }
+}
+
+/// A retraction follows the statements it withdraws: to every peer this
+/// node queued one of them for. Worked out as the batch is stored, from the
+/// relay ledger as the batches before left it and from the statements
+/// earlier in this batch (a statement and its retraction may come together).
+fn follow_retractions(
+    state: &FederationState,
     from: &str,
-    hops: u32,
-) -> Option<BTreeSet<String>> {
-    if hops >= statement.audience.hop_limit {
-        return None;
+    checked: &mut [Result<Checked, String>],
+) -> Result<(), StoreError> {
+    for index in 0..checked.len() {
+        let (earlier, rest) = checked.split_at_mut(index);
+        let Some(Ok(c)) = rest.first_mut() else { continue };
+        let statement = c.verified.value();
+        let StatementBody::Retraction(retraction) = &statement.body else {
+            continue;
+        };
+        if !c.follows {
+            continue;
+        }
+        let mut recipients = BTreeSet::new();
+        for id in &retraction.statement_ids {
+            recipients.extend(state.store.delivered_to(id)?);
+            let queued_here = earlier
+                .iter()
+                .flatten()
+                .filter_map(|e| e.forward.as_ref())
+                .filter(|f| &f.statement_id == id && f.origin == statement.origin);
+            for forward in queued_here {
+                recipients.extend(forward.recipients.iter().cloned());
+            }
+        }
+        recipients.retain(|p| p != &state.org && p != &statement.origin && p != from);
+        if !recipients.is_empty() {
+            c.forward = Some(forward_entry(state, &c.verified, &c.relays, recipients));
+        }
     }
-    let mut recipients = BTreeSet::new();
-    for id in ids {
-        recipients.extend(state.store.delivered_to(id).ok()?);
-    }
-    recipients.retain(|p| p != &state.org && p != &statement.origin && p != from);
-    (!recipients.is_empty()).then_some(recipients)
+    Ok(())
 }
 
 /// The peers this node may relay `statement` to: within its audience and

@@ -10,7 +10,7 @@ use tocsin_proto::v1::federation_service_client::FederationServiceClient;
 use tokio::sync::watch;
 use tonic::transport::{Certificate, ClientTlsConfig, Endpoint, Identity};
 
-use crate::federation::inbound::{Received, receive_batch};
+use crate::federation::inbound::{CheckedBatch, Received, apply_batch, check_batch};
 use crate::federation::state::FederationState;
 use prost::Message;
 
@@ -64,6 +64,8 @@ enum SessionError {
     Store(#[from] crate::store::StoreError),
     #[error("the stream ended")]
     Ended,
+    #[error("the write of a batch was stopped")]
+    Stopped,
 }
 
 /// Follows `peer` until `shutdown` turns true.
@@ -160,19 +162,60 @@ async fn session(
         .await?
         .into_inner();
     tracing::info!(%peer, "subscribed");
+    // One batch is written while the next is read and checked; batches are
+    // written one at a time, in order.
+    let mut writing: Option<Writing> = None;
     loop {
-        let Some(first) = stream.message().await? else {
-            return Err(SessionError::Ended);
+        let (batch, end) = match stream.message().await {
+            Ok(Some(first)) => buffered(&mut stream, first).await,
+            Ok(None) => (Vec::new(), Some(SessionError::Ended)),
+            Err(status) => (Vec::new(), Some(SessionError::Status(status))),
         };
-        let (batch, end) = buffered(&mut stream, first).await;
-        for received in receive_batch(state, peer, batch).await? {
-            if let Received::Applied(_) = received {
-                *applied += 1;
-            }
+        let checked = check_batch(state, peer, batch);
+        if let Some(previous) = writing.take() {
+            *applied += previous.finish().await?;
+        }
+        if let Some(checked) = checked {
+            writing = Some(Writing::start(state, checked));
         }
         if let Some(end) = end {
+            if let Some(last) = writing.take() {
+                *applied += last.finish().await?;
+            }
             return Err(end);
         }
+    }
+}
+
+/// A checked batch being written by its own task, so that the session
+/// reads and checks the next one meanwhile. Dropping it (the session was
+/// stopped) aborts the write before its flush at the latest: the batch and
+/// its cursor are one transaction, so the peer sends it again if need be.
+struct Writing(tokio::task::JoinHandle<Result<Vec<Received>, crate::store::StoreError>>);
+
+impl Writing {
+    fn start(state: &FederationState, batch: CheckedBatch) -> Self {
+        let state = state.clone();
+        Self(tokio::spawn(async move { apply_batch(&state, batch).await }))
+    }
+
+    /// Waits for the write; returns how many deliveries it applied.
+    async fn finish(mut self) -> Result<u64, SessionError> {
+        let received = match (&mut self.0).await {
+            Ok(received) => received?,
+            Err(join) if join.is_panic() => std::panic::resume_unwind(join.into_panic()),
+            Err(_) => return Err(SessionError::Stopped),
+        };
+        Ok(received
+            .iter()
+            .filter(|r| matches!(r, Received::Applied(_)))
+            .count() as u64)
+    }
+}
+
+impl Drop for Writing {
+    fn drop(&mut self) {
+        self.0.abort();
     }
 }
 
