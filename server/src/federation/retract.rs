@@ -1,7 +1,7 @@
 //! Withdrawing what this node said: a signed retraction of every view of an
-//! assessment version, sent to every peer that received one of them (the
-//! delivery ledger) or may still fetch one (the outbox), and forwarded by
-//! relays to whoever they passed the views on to.
+//! assessment version, sent to every peer its outbox entries name (whoever
+//! received one of them or may still fetch one), and forwarded by relays to
+//! whoever they queued the views for.
 
 use chrono::Utc;
 use prost::Message;
@@ -66,7 +66,6 @@ pub async fn retract(
                 hop_limit = hop_limit.max(statement.audience.hop_limit);
                 tlp = tlp.max(statement.tlp);
             }
-            recipients.extend(state.store.delivered_to(&entry.statement_id)?);
             recipients.extend(entry.recipients.iter().cloned());
             ids.push(entry.statement_id);
         }

@@ -134,9 +134,6 @@ async fn feed(
             if tx.send(Ok(delivery)).await.is_err() {
                 return;
             }
-            if let Err(e) = state.store.record_delivery(&entry.statement_id, &peer) {
-                tracing::warn!(error = %e, statement = %entry.statement_id, %peer, "delivery not recorded in the ledger");
-            }
         }
     }
 }

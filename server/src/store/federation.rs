@@ -1,7 +1,8 @@
 //! What crosses the federation, as this node keeps it: the outbox of
 //! statements it sends (`outbox`: seq → entry), what it received (`inbox`:
-//! origin\0id → entry), each peer's cursor (`cursors`), the delivery ledger
-//! (`ledger`: statement id\0peer → time), quarantined equivocations and
+//! origin\0id → entry), each peer's cursor (`cursors`), the relay ledger
+//! (`ledger`: statement id\0peer, for each peer a statement this node relays
+//! was queued for), quarantined equivocations and
 //! refused deliveries. Inbound statements and the cursor that covers them are
 //! written in one transaction.
 
@@ -20,9 +21,11 @@ use crate::store::{Store, StoreError};
 pub(super) const OUTBOX: &str = "outbox";
 pub(super) const INBOX: &str = "inbox";
 pub(super) const CURSORS: &str = "cursors";
-/// Statement id and peer → when it was delivered, or `QUEUED`.
+/// Statement id and peer → `QUEUED`: the peers a relayed statement was
+/// queued for, written with the statement. (This node's own statements need
+/// no ledger: their outbox entries name their recipients.)
 pub(super) const LEDGER: &str = "ledger";
-/// The ledger's value for a statement queued for a peer, not yet sent.
+/// The ledger's value for a statement queued for a peer.
 pub(super) const QUEUED: &[u8] = b"queued";
 pub(super) const QUARANTINE: &str = "quarantine";
 pub(super) const REFUSALS: &str = "refusals";
@@ -330,16 +333,6 @@ impl Store {
             .transpose()
     }
 
-    /// Records that `peer` was sent `statement_id` (the delivery ledger).
-    /// Not flushed on its own: a lost ledger line means a retraction is sent
-    /// to a peer that may not hold the statement, which is harmless.
-    pub fn record_delivery(&self, statement_id: &str, peer: &str) -> Result<(), StoreError> {
-        let at = Utc::now().to_rfc3339();
-        self.tree(LEDGER)?
-            .insert(ledger_key(statement_id, peer), at.as_bytes())?;
-        Ok(())
-    }
-
     /// Calls `each` with every inbox entry in key order, one at a time
     /// (unlike [`inbox`](Self::inbox), nothing is held but the entry).
     pub fn for_each_inbox_entry(
@@ -353,9 +346,9 @@ impl Store {
         Ok(())
     }
 
-    /// The peers the ledger says received `statement_id`, or that it was
-    /// queued for when this node stored it to relay (so the set holds
-    /// every peer that may have it, even after a crash).
+    /// The peers this node queued `statement_id` for when it stored it to
+    /// relay: every peer it may have relayed it to, even after a crash
+    /// (deliveries only go to an outbox entry's recipients).
     pub fn delivered_to(&self, statement_id: &str) -> Result<BTreeSet<String>, StoreError> {
         let mut prefix = statement_id.as_bytes().to_vec();
         prefix.push(0);

@@ -10,6 +10,7 @@ use sled::Transactional;
 use sled::transaction::{ConflictableTransactionError, TransactionalTree};
 
 use crate::model::audit::{AuditEntry, AuditEvent, ChainHead};
+use crate::model::statement::StatementBody;
 use crate::store::codec::{decode, encode};
 use crate::store::federation::{Applied, Arrival, Equivocation, InboxEntry, OutboxEntry, Refusal};
 use crate::store::federation::{
@@ -22,7 +23,11 @@ use crate::store::{Store, StoreError};
 const AUDIT: &str = "audit";
 const AUDIT_HEAD: &str = "audit_head";
 const HEAD: &[u8] = b"head";
-/// The arrival log: increasing sequence → inbox key of a statement stored.
+/// The arrival log: every statement stored takes the next sequence number
+/// (so the last one taken tells whether the inbox changed); warnings and
+/// responses are logged under theirs (sequence → inbox key), for the
+/// warnings fold to follow. Other statements are not logged: nothing
+/// follows them one by one.
 const ARRIVALS: &str = "inbox_arrivals";
 const NEXT_ARRIVAL: &[u8] = b"inbox_arrival_next_seq";
 
@@ -51,6 +56,8 @@ struct Encoded {
     forward: Option<Vec<u8>>,
     /// Ledger keys of the peers `forward` is queued for.
     queued: Vec<Vec<u8>>,
+    /// Whether the arrival log lists it (a warning or a response).
+    logged: bool,
 }
 
 impl Store {
@@ -72,7 +79,12 @@ impl Store {
             match item {
                 Inbound::Statement { arrival, forward, .. } => {
                     let entry = arrival.entry();
+                    let logged = matches!(
+                        arrival.verified.value().body,
+                        StatementBody::Warning(_) | StatementBody::Response(_)
+                    );
                     encoded.push(Some(Encoded {
+                        logged,
                         key: inbox_key(&entry.origin, &entry.statement_id),
                         value: encode(INBOX, &entry)?,
                         forward: forward.as_ref().map(|f| encode(OUTBOX, f)).transpose()?,
@@ -160,7 +172,9 @@ impl Store {
                                         }
                                     }
                                     let next = next_of(meta, NEXT_ARRIVAL)?;
-                                    arrivals.insert(&next.to_be_bytes(), e.key.as_slice())?;
+                                    if e.logged {
+                                        arrivals.insert(&next.to_be_bytes(), e.key.as_slice())?;
+                                    }
                                     meta.insert(NEXT_ARRIVAL, &(next + 1).to_be_bytes())?;
                                 }
                                 outcome
@@ -187,7 +201,7 @@ impl Store {
     }
 
     /// Up to `limit` entries of the arrival log after `seq`: the sequence
-    /// number and the stored statement's `(origin, id)`.
+    /// number and the stored warning's or response's `(origin, id)`.
     pub fn arrivals_after(&self, seq: u64, limit: usize) -> Result<Vec<(u64, String, String)>, StoreError> {
         let start = seq.saturating_add(1).to_be_bytes();
         let mut found = Vec::new();
@@ -200,7 +214,8 @@ impl Store {
         Ok(found)
     }
 
-    /// The last sequence number of the arrival log (0: none).
+    /// The last sequence number the arrival log gave (0: none), logged or
+    /// not: it moves with every statement stored.
     pub fn arrivals_head(&self) -> Result<u64, StoreError> {
         match self.db.open_tree("meta")?.get(NEXT_ARRIVAL)? {
             Some(bytes) => Ok(u64_of(&bytes)?.saturating_sub(1)),

@@ -5,6 +5,7 @@ use chrono::Utc;
 use std::collections::BTreeSet;
 
 use crate::model::marking::Tlp;
+use crate::model::shared_warning::{ResponseKind, WarningResponse};
 use crate::model::statement::{Audience, Retraction, Statement, StatementBody};
 use crate::model::verified::Verified;
 use crate::store::{Applied, Arrival, OutboxEntry, Refusal, Store};
@@ -24,6 +25,29 @@ fn outgoing(id: &str) -> OutboxEntry {
 
 /// A received statement from `xaa`; `hash` tells payloads apart.
 pub(super) fn incoming(id: &str, hash: u8) -> Verified<Statement> {
+    incoming_with(
+        id,
+        hash,
+        StatementBody::Retraction(Retraction {
+            statement_ids: vec![],
+            reason: String::new(),
+        }),
+    )
+}
+
+/// A receipt for warning `w1` from `xaa` (the arrival log lists responses).
+pub(super) fn incoming_receipt(id: &str, hash: u8) -> Verified<Statement> {
+    let receipt = WarningResponse {
+        warning_sender: "ecowas".into(),
+        warning_id: "w1".into(),
+        at: Utc::now(),
+        by_role: None,
+        kind: ResponseKind::Receipt,
+    };
+    incoming_with(id, hash, StatementBody::Response(receipt))
+}
+
+fn incoming_with(id: &str, hash: u8, body: StatementBody) -> Verified<Statement> {
     let statement = Statement {
         id: id.into(),
         origin: "xaa".into(),
@@ -33,10 +57,7 @@ pub(super) fn incoming(id: &str, hash: u8) -> Verified<Statement> {
             hop_limit: 2,
         },
         tlp: Tlp::Green,
-        body: StatementBody::Retraction(Retraction {
-            statement_ids: vec![],
-            reason: String::new(),
-        }),
+        body,
     };
     Verified::new(
         statement,
@@ -156,15 +177,34 @@ async fn inbound_statements_and_cursor_are_applied_together() {
 }
 
 #[tokio::test]
-async fn ledger_and_refusals_are_kept() {
+async fn the_relay_ledger_and_refusals_are_kept() {
     let dir = tempfile::tempdir().unwrap();
     let store = Store::open(dir.path()).unwrap();
-    store.record_delivery("s1", "ecowas").unwrap();
-    store.record_delivery("s1", "au").unwrap();
-    store.record_delivery("s10", "un-hq").unwrap();
+    // Relayed statements are queued for their recipients with the write
+    // that stores them; `s10` must not be taken for `s1`.
+    for (id, hash, peers) in [("s1", 1, ["ecowas", "au"]), ("s10", 2, ["un-hq", "un-hq"])] {
+        let forward = OutboxEntry {
+            recipients: peers.iter().map(|p| (*p).to_owned()).collect(),
+            ..outgoing(id)
+        };
+        let stored = store
+            .apply_inbound(
+                "xaa",
+                b"c",
+                Some(&arrival(&incoming(id, hash), "xaa")),
+                Some(&forward),
+            )
+            .await
+            .unwrap();
+        assert_eq!(stored, Applied::Stored);
+    }
     assert_eq!(
         store.delivered_to("s1").unwrap(),
         BTreeSet::from(["au".to_owned(), "ecowas".to_owned()])
+    );
+    assert_eq!(
+        store.delivered_to("s10").unwrap(),
+        BTreeSet::from(["un-hq".to_owned()])
     );
     let refusal = Refusal {
         peer: "rogue".into(),
