@@ -7,6 +7,10 @@ use std::path::PathBuf;
 use std::process::ExitCode;
 use tocsin_tests::bench::{self, SCENARIOS, Settings, footprint::AS_NODE};
 
+/// The allocator of the node binary, since the nodes run in this process.
+#[global_allocator]
+static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 /// Tocsin benchmarks: warning delivery, catch-up, fan-out, footprint, ingest, TAXII side by side.
 #[derive(Debug, Parser)]
 struct Args {
