@@ -111,7 +111,7 @@ pub async fn apply_batch(state: &FederationState, batch: CheckedBatch) -> Result
     };
     let applied = state
         .store
-        .apply_inbound_batch(from, &cursor, &batch, &audit)
+        .apply_inbound_batch_then(from, &cursor, &batch, &audit, &|| state.warning_arrived())
         .await?;
     let (mut stored, mut forwarded) = (0, false);
     let mut received = Vec::with_capacity(applied.len());

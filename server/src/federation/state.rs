@@ -23,6 +23,9 @@ pub struct FederationState {
     pub max_message_bytes: usize,
     outbox: Arc<watch::Sender<u64>>,
     inbox: Arc<watch::Sender<u64>>,
+    /// Bumped when a warning or response is written to the inbox, before
+    /// the write is flushed (see `warning_arrived`).
+    arrivals: Arc<watch::Sender<u64>>,
     sharing: Arc<watch::Sender<Arc<Sharing>>>,
     /// Asks the projector to project published assessments again.
     reproject: Arc<Notify>,
@@ -74,6 +77,7 @@ impl FederationState {
             max_message_bytes,
             outbox: Arc::new(outbox),
             inbox: Arc::new(inbox),
+            arrivals: Arc::new(watch::channel(0).0),
             sharing: Arc::new(sharing),
             reproject: Arc::new(Notify::new()),
             outbox_writer: Arc::new(tokio::sync::Mutex::new(())),
@@ -136,6 +140,20 @@ impl FederationState {
     /// A receiver that changes whenever a received statement is stored.
     pub fn inbox_changes(&self) -> watch::Receiver<u64> {
         self.inbox.subscribe()
+    }
+
+    /// Signals that a warning or response was written to the inbox (and its
+    /// arrival logged), possibly before that write is flushed: the warnings
+    /// fold starts on it while the flush runs. Whatever the fold makes of it
+    /// is durable only by the fold's own flush, which also makes durable
+    /// every write before it, the statement's included.
+    pub fn warning_arrived(&self) {
+        self.arrivals.send_modify(|n| *n += 1);
+    }
+
+    /// A receiver that changes whenever `warning_arrived` is signalled.
+    pub fn warning_arrivals(&self) -> watch::Receiver<u64> {
+        self.arrivals.subscribe()
     }
 
     /// A receiver that changes whenever the outbox grows.

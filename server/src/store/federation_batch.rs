@@ -73,6 +73,23 @@ impl Store {
         batch: &[Inbound<'_>],
         audit: AuditOf<'_>,
     ) -> Result<Vec<Applied>, StoreError> {
+        self.apply_inbound_batch_then(peer, cursor, batch, audit, &|| {})
+            .await
+    }
+
+    /// [`apply_inbound_batch`](Self::apply_inbound_batch), calling `logged`
+    /// once the batch is written and before it is flushed, if it added to
+    /// the arrival log (a warning or a response was stored): whoever
+    /// follows the log may start on it during the flush. sled's log is
+    /// flushed in order, so a later flush makes this batch durable too.
+    pub async fn apply_inbound_batch_then(
+        &self,
+        peer: &str,
+        cursor: &[u8],
+        batch: &[Inbound<'_>],
+        audit: AuditOf<'_>,
+        logged: &(dyn Fn() + Sync),
+    ) -> Result<Vec<Applied>, StoreError> {
         let mut encoded = Vec::with_capacity(batch.len());
         let mut refusals = Vec::new();
         for item in batch {
@@ -196,6 +213,13 @@ impl Store {
                 },
             )
             .map_err(abort)?;
+        let added_to_log = applied
+            .iter()
+            .zip(&encoded)
+            .any(|(applied, e)| *applied == Applied::Stored && e.as_ref().is_some_and(|e| e.logged));
+        if added_to_log {
+            logged();
+        }
         self.durable().await?;
         Ok(applied)
     }

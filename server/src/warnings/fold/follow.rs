@@ -11,10 +11,13 @@ use crate::store::InboxEntry;
 use crate::warnings::statements::is_warning_statement;
 use crate::warnings::{Warnings, WarningsError};
 
-/// Folds on start (the whole inbox) and whenever the inbox grows (what
-/// arrived since, by the arrival log), until `shutdown`.
+/// Folds on start (the whole inbox) and whenever a warning or response
+/// arrives (what arrived since, by the arrival log), until `shutdown`. It
+/// starts on an arrival while the write that stored it is being flushed;
+/// the fold's own flush covers that write, so nothing it announces or sends
+/// rests on a statement a crash could take back.
 pub async fn run(warnings: Warnings, state: FederationState, mut shutdown: watch::Receiver<bool>) {
-    let mut inbox = state.inbox_changes();
+    let mut inbox = state.warning_arrivals();
     let mut follow: Option<Follow> = None;
     loop {
         let pass = match &mut follow {
