@@ -5,15 +5,16 @@
 
 use chrono::Utc;
 use sled::Transactional;
-use sled::transaction::ConflictableTransactionError;
+use sled::transaction::{ConflictableTransactionError, TransactionalTree};
 
 use crate::model::audit::{AuditEntry, AuditEvent, AuditFilter, AuditReport, ChainCheck, ChainHead};
 use crate::store::codec::{decode, encode};
 use crate::store::federation::abort;
 use crate::store::{Store, StoreError};
 
-const AUDIT: &str = "audit";
-const HEAD_TREE: &str = "audit_head";
+pub(super) const AUDIT: &str = "audit";
+pub(super) const AUDIT_HEAD: &str = "audit_head";
+const HEAD_TREE: &str = AUDIT_HEAD;
 const HEAD: &[u8] = b"head";
 
 impl Store {
@@ -27,17 +28,9 @@ impl Store {
         let (audit, heads) = (self.audit_tree(AUDIT)?, self.audit_tree(HEAD_TREE)?);
         let entry = (&audit, &heads)
             .transaction(|(audit, heads)| {
-                let head = match heads.get(HEAD)? {
-                    Some(bytes) => {
-                        decode(HEAD_TREE, HEAD, &bytes).map_err(ConflictableTransactionError::Abort)?
-                    }
-                    None => ChainHead::genesis(),
-                };
-                let entry = AuditEntry::after(&head, event.clone(), Utc::now());
-                let value = encode(AUDIT, &entry).map_err(ConflictableTransactionError::Abort)?;
-                let head = encode(HEAD_TREE, &entry.head()).map_err(ConflictableTransactionError::Abort)?;
-                audit.insert(&entry.seq.to_be_bytes(), value)?;
-                heads.insert(HEAD, head)?;
+                let mut chain = Chain::start(heads)?;
+                let entry = chain.append(audit, event.clone())?;
+                chain.finish(heads)?;
                 Ok(entry)
             })
             .map_err(abort)?;
@@ -102,3 +95,39 @@ impl Store {
 
 #[cfg(test)]
 mod tests;
+
+type TxResult<T> = Result<T, ConflictableTransactionError<StoreError>>;
+
+/// The audit chain's head while a transaction of another kind of write
+/// (a batch of deliveries, a warning change) appends entries to it.
+pub(super) struct Chain {
+    head: ChainHead,
+    moved: bool,
+}
+
+impl Chain {
+    pub(super) fn start(heads: &TransactionalTree) -> TxResult<Self> {
+        let head = match heads.get(HEAD)? {
+            Some(bytes) => decode(HEAD_TREE, HEAD, &bytes).map_err(ConflictableTransactionError::Abort)?,
+            None => ChainHead::genesis(),
+        };
+        Ok(Self { head, moved: false })
+    }
+
+    pub(super) fn append(&mut self, audits: &TransactionalTree, event: AuditEvent) -> TxResult<AuditEntry> {
+        let entry = AuditEntry::after(&self.head, event, Utc::now());
+        let value = encode(AUDIT, &entry).map_err(ConflictableTransactionError::Abort)?;
+        audits.insert(&entry.seq.to_be_bytes(), value)?;
+        self.head = entry.head();
+        self.moved = true;
+        Ok(entry)
+    }
+
+    pub(super) fn finish(self, heads: &TransactionalTree) -> TxResult<()> {
+        if self.moved {
+            let head = encode(HEAD_TREE, &self.head).map_err(ConflictableTransactionError::Abort)?;
+            heads.insert(HEAD, head)?;
+        }
+        Ok(())
+    }
+}

@@ -9,8 +9,9 @@ use chrono::{DateTime, Utc};
 use sled::Transactional;
 use sled::transaction::{ConflictableTransactionError, TransactionalTree};
 
-use crate::model::audit::{AuditEntry, AuditEvent, ChainHead};
+use crate::model::audit::AuditEvent;
 use crate::model::statement::StatementBody;
+use crate::store::audit::{AUDIT, AUDIT_HEAD, Chain};
 use crate::store::codec::{decode, encode};
 use crate::store::federation::{Applied, Arrival, Equivocation, InboxEntry, OutboxEntry, Refusal};
 use crate::store::federation::{
@@ -19,10 +20,6 @@ use crate::store::federation::{
 };
 use crate::store::{Store, StoreError};
 
-/// The audit chain's trees, as `store::audit` writes them.
-const AUDIT: &str = "audit";
-const AUDIT_HEAD: &str = "audit_head";
-const HEAD: &[u8] = b"head";
 /// The arrival log: every statement stored takes the next sequence number
 /// (so the last one taken tells whether the inbox changed); warnings and
 /// responses are logged under theirs (sequence → inbox key), for the
@@ -306,37 +303,4 @@ fn store_one(
     }
     quarantine.insert(qkey, record)?;
     Ok(Applied::Quarantined)
-}
-
-/// The audit chain's head while a batch appends to it.
-struct Chain {
-    head: ChainHead,
-    moved: bool,
-}
-
-impl Chain {
-    fn start(heads: &TransactionalTree) -> TxResult<Self> {
-        let head = match heads.get(HEAD)? {
-            Some(bytes) => decode(AUDIT_HEAD, HEAD, &bytes).map_err(ConflictableTransactionError::Abort)?,
-            None => ChainHead::genesis(),
-        };
-        Ok(Self { head, moved: false })
-    }
-
-    fn append(&mut self, audits: &TransactionalTree, event: AuditEvent) -> TxResult<()> {
-        let entry = AuditEntry::after(&self.head, event, Utc::now());
-        let value = encode(AUDIT, &entry).map_err(ConflictableTransactionError::Abort)?;
-        audits.insert(&entry.seq.to_be_bytes(), value)?;
-        self.head = entry.head();
-        self.moved = true;
-        Ok(())
-    }
-
-    fn finish(self, heads: &TransactionalTree) -> TxResult<()> {
-        if self.moved {
-            let head = encode(AUDIT_HEAD, &self.head).map_err(ConflictableTransactionError::Abort)?;
-            heads.insert(HEAD, head)?;
-        }
-        Ok(())
-    }
 }

@@ -68,7 +68,7 @@ pub struct Store {
     heads: sled::Tree,
     /// How many flushes this store waited for (tests count group commits).
     #[cfg(test)]
-    flushes: std::sync::Arc<std::sync::atomic::AtomicU64>,
+    pub(crate) flushes: std::sync::Arc<std::sync::atomic::AtomicU64>,
 }
 
 impl Store {

@@ -4,15 +4,17 @@
 //! marks of federation statements already folded in.
 //!
 //! Every change is one sled transaction: the warnings it touches, the events
-//! it appends, the statements it queues in the outbox and the marks it sets
-//! are written together or not at all.
+//! it appends, the statements it queues in the outbox, the marks it sets and
+//! its audit entries are written together or not at all.
 
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 use sled::Transactional;
 use sled::transaction::ConflictableTransactionError;
 
+use crate::model::audit::AuditEvent;
 use crate::model::warning::{Responses, Warning};
+use crate::store::audit::{AUDIT, AUDIT_HEAD, Chain};
 use crate::store::codec::{decode, encode};
 use crate::store::federation::{abort, queue_outbox, u64_of};
 use crate::store::{OutboxEntry, Store, StoreError};
@@ -68,6 +70,8 @@ pub struct WarningChange {
     pub outbox: Vec<OutboxEntry>,
     /// Keys marked done (e.g. an inbox statement folded in).
     pub marks: Vec<String>,
+    /// Entries appended to the audit trail with the change.
+    pub audit: Vec<AuditEvent>,
 }
 
 fn warning_key(sender: &str, id: &str) -> Vec<u8> {
@@ -82,8 +86,9 @@ impl Store {
         Ok(self.db.open_tree(name)?)
     }
 
-    /// Writes `change` in one transaction and waits until it is on disk;
-    /// returns the events with their sequence numbers.
+    /// Writes `change` in one transaction, its audit entries included, and
+    /// waits until it is on disk; returns the events with their sequence
+    /// numbers.
     pub async fn commit_warnings(&self, change: WarningChange) -> Result<Vec<WarningEvent>, StoreError> {
         let puts = change
             .put
@@ -100,11 +105,13 @@ impl Store {
             .iter()
             .map(|e| encode(OUTBOX, e))
             .collect::<Result<Vec<_>, _>>()?;
-        let trees = [WARNINGS, EVENTS, FOLDED, OUTBOX, "meta"].map(|t| self.warnings_tree(t));
-        let [warnings, events, folded, outbox, meta] = trees;
-        let (warnings, events, folded, outbox, meta) = (warnings?, events?, folded?, outbox?, meta?);
-        let written = (&warnings, &events, &folded, &outbox, &meta)
-            .transaction(|(warnings, events, folded, outbox, meta)| {
+        let trees =
+            [WARNINGS, EVENTS, FOLDED, OUTBOX, "meta", AUDIT, AUDIT_HEAD].map(|t| self.warnings_tree(t));
+        let [warnings, events, folded, outbox, meta, audits, heads] = trees;
+        let (warnings, events, folded, outbox, meta, audits, heads) =
+            (warnings?, events?, folded?, outbox?, meta?, audits?, heads?);
+        let written = (&warnings, &events, &folded, &outbox, &meta, &audits, &heads)
+            .transaction(|(warnings, events, folded, outbox, meta, audits, heads)| {
                 for (key, value) in &puts {
                     warnings.insert(key.as_slice(), value.as_slice())?;
                 }
@@ -128,6 +135,11 @@ impl Store {
                 for mark in &change.marks {
                     folded.insert(mark.as_bytes(), &[])?;
                 }
+                let mut chain = Chain::start(heads)?;
+                for event in &change.audit {
+                    chain.append(audits, event.clone())?;
+                }
+                chain.finish(heads)?;
                 Ok(written)
             })
             .map_err(abort)?;

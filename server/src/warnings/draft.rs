@@ -124,16 +124,17 @@ impl Warnings {
                 .extend(warning_entry(state, &issued, &self.settings.chain(), now));
         }
         change.put.push(stored);
-        self.commit(change).await?;
-        tracing::info!(warning = %issued.id, level = %issued.content.level, "warning issued");
         let detail = format!(
             "{} {} to {}",
             issued.msg_type,
             issued.content.level,
             addressees(&issued)
         );
-        self.audit(AuditKind::WarningIssued, &caller.subject, &issued, detail)
-            .await?;
+        change
+            .audit
+            .push(self.audit_event(AuditKind::WarningIssued, &caller.subject, &issued, detail));
+        self.commit(change).await?;
+        tracing::info!(warning = %issued.id, level = %issued.content.level, "warning issued");
         Ok(issued)
     }
 
@@ -249,6 +250,8 @@ impl Warnings {
     async fn put_new(&self, draft: Warning, kind: &str) -> Result<Warning, WarningsError> {
         let _writer = self.writer.lock().await;
         tracing::info!(warning = %draft.id, msg_type = %draft.msg_type, "warning {kind}");
+        let detail = format!("{} draft, TLP:{}", draft.msg_type, draft.content.tlp);
+        let audit = self.audit_event(AuditKind::WarningRaised, &draft.author, &draft, detail);
         self.commit(WarningChange {
             put: vec![StoredWarning {
                 warning: draft.clone(),
@@ -256,12 +259,10 @@ impl Warnings {
                 received: false,
                 via: Vec::new(),
             }],
+            audit: vec![audit],
             ..WarningChange::default()
         })
         .await?;
-        let detail = format!("{} draft, TLP:{}", draft.msg_type, draft.content.tlp);
-        self.audit(AuditKind::WarningRaised, &draft.author, &draft, detail)
-            .await?;
         Ok(draft)
     }
 }

@@ -212,7 +212,7 @@ impl Warnings {
             }
         }
         if !change.events.is_empty() {
-            let made: Vec<(crate::model::warning::Warning, String)> = change
+            let audit: Vec<_> = change
                 .put
                 .iter()
                 .flat_map(|s| {
@@ -220,13 +220,11 @@ impl Warnings {
                         .events
                         .iter()
                         .filter(|e| e.warning_id == s.warning.id)
-                        .map(|e| (s.warning.clone(), e.text.clone()))
+                        .map(|e| self.audit_event(AuditKind::Escalation, "node", &s.warning, &e.text))
                 })
                 .collect();
+            change.audit.extend(audit);
             self.commit(change).await?;
-            for (warning, text) in made {
-                self.audit(AuditKind::Escalation, "node", &warning, text).await?;
-            }
         }
         Ok(next)
     }

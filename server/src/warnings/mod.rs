@@ -179,19 +179,18 @@ impl Warnings {
         Ok(written)
     }
 
-    /// Appends to the audit trail that `actor` did `kind` to `warning`. For
-    /// people's writes the caller fails closed on an error.
-    pub(crate) async fn audit(
+    /// The audit entry that `actor` did `kind` to `warning`, written with
+    /// the change it records (a change and its entry are one write).
+    pub(crate) fn audit_event(
         &self,
         kind: AuditKind,
         actor: &str,
         warning: &crate::model::warning::Warning,
         detail: impl AsRef<str>,
-    ) -> Result<(), StoreError> {
-        let event = AuditEvent::new(kind, actor, &self.org)
+    ) -> AuditEvent {
+        AuditEvent::new(kind, actor, &self.org)
             .subject(format!("{}/{}", warning.sender, warning.id))
-            .detail(detail);
-        self.store.append_audit(event).await.map(|_| ())
+            .detail(detail)
     }
 
     /// A feed event about `warning` now.

@@ -280,19 +280,18 @@ impl Warnings {
         note.validate()?;
         stored.responses.notes.push(note);
         let event = Self::event(&stored.warning, "noted", format!("after-action note: {outcome}"));
-        self.commit(WarningChange {
-            put: vec![stored.clone()],
-            events: vec![event],
-            ..WarningChange::default()
-        })
-        .await?;
-        let detail = format!("outcome {outcome}");
-        self.audit(
+        let audit = self.audit_event(
             AuditKind::AfterActionNoted,
             &caller.subject,
             &stored.warning,
-            detail,
-        )
+            format!("outcome {outcome}"),
+        );
+        self.commit(WarningChange {
+            put: vec![stored.clone()],
+            events: vec![event],
+            audit: vec![audit],
+            ..WarningChange::default()
+        })
         .await?;
         Ok(stored)
     }
@@ -345,11 +344,13 @@ impl Warnings {
             "closed" => Some(AuditKind::WarningClosed),
             _ => None,
         };
-        let detail = change.events.first().map(|e| e.text.clone()).unwrap_or_default();
-        self.commit(change).await?;
         if let Some(kind) = audited {
-            self.audit(kind, actor, &stored.warning, detail).await?;
+            let detail = change.events.first().map(|e| e.text.clone()).unwrap_or_default();
+            change
+                .audit
+                .push(self.audit_event(kind, actor, &stored.warning, detail));
         }
+        self.commit(change).await?;
         Ok(stored)
     }
 

@@ -1,6 +1,7 @@
 //! The warnings service over a real store and the shipped access policy:
 //! escalation picks up where it was after a restart, thresholds propose a
-//! draft once per version, and rejected requests change nothing.
+//! draft once per version, each change is one write with its audit entry,
+//! and rejected requests change nothing.
 
 use chrono::{TimeDelta, Utc};
 use std::collections::BTreeSet;
@@ -231,6 +232,31 @@ async fn a_crossed_threshold_proposes_one_draft_per_version() {
     let events = warnings.events_after(0, 10).unwrap();
     assert_eq!(events.len(), 1);
     assert_eq!(events[0].text, "proposed: crossed high risk");
+}
+
+#[tokio::test]
+async fn each_warning_change_is_one_write_with_its_audit_entry() {
+    use std::sync::atomic::Ordering;
+    let dir = tempfile::tempdir().unwrap();
+    let (ada, rev) = (user("ada", &[Role::Analyst]), user("rev", &[Role::Reviewer]));
+    let (assessments, warnings) = open(dir.path(), settings());
+    let assessment = published(&assessments).await;
+    let flushes = || warnings.store.flushes.load(Ordering::SeqCst);
+    let audited = |kind| {
+        let entries = warnings.store.audit_entries(&AuditFilter::default()).unwrap();
+        entries.into_iter().filter(|e| e.kind == kind).count()
+    };
+
+    let before = flushes();
+    let draft = warnings.raise(&ada, content(&assessment)).await.unwrap();
+    assert_eq!(flushes() - before, 1, "raising is one write");
+    assert_eq!(audited(AuditKind::WarningRaised), 1);
+
+    let before = flushes();
+    warnings.issue(&rev, &draft.id).await.unwrap();
+    assert_eq!(flushes() - before, 1, "issuing is one write");
+    assert_eq!(audited(AuditKind::WarningIssued), 1);
+    assert!(warnings.store.verify_audit().unwrap().problem.is_none());
 }
 
 #[tokio::test]
