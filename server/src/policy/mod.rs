@@ -11,6 +11,7 @@ mod entities;
 mod error;
 mod loading;
 pub mod sharing;
+mod sharing_decisions;
 mod sharing_entities;
 
 pub use access::{AccessPolicy, Action, Decision, Resource};

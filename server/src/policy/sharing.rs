@@ -14,6 +14,7 @@ use crate::model::situation::Crime;
 use crate::policy::entities::uid;
 use crate::policy::error::PolicyError;
 use crate::policy::loading::{policy_ids, validated};
+use crate::policy::sharing_decisions::DecisionCache;
 use crate::policy::sharing_entities as entities;
 
 /// The schema's file name; a policy directory may hold its own copy.
@@ -88,7 +89,7 @@ impl fmt::Display for SharingAction {
 }
 
 /// A peer organisation as the federation directory describes it.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub struct Peer {
     pub id: String,
     /// un_office, regional_body, member_state or civil_society.
@@ -99,7 +100,7 @@ pub struct Peer {
 
 /// What a sharing policy may look at in a statement. The caller builds it
 /// from the statement and the reference data.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub struct StatementFacts {
     /// assessment_summary or retraction (later warning …).
     pub kind: String,
@@ -222,6 +223,9 @@ pub struct SharingPolicy {
     schema: Schema,
     policies: PolicySet,
     authorizer: Authorizer,
+    /// What it decided so far: a policy decides the same for the same peer
+    /// and facts, and a new policy (a new epoch) starts empty.
+    pub(super) decisions: DecisionCache,
 }
 
 impl SharingPolicy {
@@ -276,6 +280,7 @@ impl SharingPolicy {
             schema,
             policies,
             authorizer: Authorizer::new(),
+            decisions: DecisionCache::default(),
         })
     }
 
@@ -287,8 +292,15 @@ impl SharingPolicy {
     /// What of the statement described by `facts` goes to `peer`. Only
     /// `relay` applies to a received statement, and only the others to this
     /// node's own. Default deny; then the TLP rules, then each detail level
-    /// only with the one it adds to.
+    /// only with the one it adds to. Each peer and facts are evaluated once
+    /// by this policy; later calls get the same decision from memory.
     pub fn decide(&self, peer: &Peer, facts: &StatementFacts) -> SharingDecision {
+        self.decisions
+            .get_or(peer, facts, || self.evaluate_all(peer, facts))
+    }
+
+    /// `decide`, evaluated.
+    pub(super) fn evaluate_all(&self, peer: &Peer, facts: &StatementFacts) -> SharingDecision {
         let entities = match self.entities(peer, facts) {
             Ok(entities) => entities,
             Err(error) => return SharingDecision::denied(vec![error]),

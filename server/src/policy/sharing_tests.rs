@@ -418,3 +418,43 @@ fn the_explanation_shows_each_action_and_what_decided_it() {
         "{decision}"
     );
 }
+
+#[test]
+fn each_peer_and_facts_are_evaluated_once_per_policy() {
+    let policy = SharingPolicy::load(&set_dir("ecowas")).unwrap();
+    let (au, xaa) = (peer("au"), peer("xaa"));
+    let green = StatementFacts {
+        origin: "ecowas".into(),
+        origin_kind: "regional_body".into(),
+        ..summary()
+    };
+    let red = green.clone().tlp(Red);
+    let first = policy.decide(&au, &green);
+    assert_eq!(policy.decisions.len(), 1);
+    assert_eq!(policy.decide(&au, &green), first);
+    assert_eq!(
+        policy.decisions.len(),
+        1,
+        "the same question is answered from memory"
+    );
+    // Another label or another peer is another question.
+    let red_to_au = policy.decide(&au, &red);
+    let green_to_xaa = policy.decide(&xaa, &green);
+    assert_eq!(policy.decisions.len(), 3);
+    // What is remembered is what Cedar says.
+    for (peer, facts, held) in [
+        (&au, &green, &first),
+        (&au, &red, &red_to_au),
+        (&xaa, &green, &green_to_xaa),
+    ] {
+        assert_eq!(&policy.evaluate_all(peer, facts), held);
+    }
+    assert_ne!(
+        allowed(&first),
+        allowed(&red_to_au),
+        "TLP:RED goes to named recipients only"
+    );
+    // A policy loaded again is a new epoch: it starts with nothing held.
+    let reloaded = SharingPolicy::load(&set_dir("ecowas")).unwrap();
+    assert_eq!(reloaded.decisions.len(), 0);
+}
