@@ -61,6 +61,13 @@ pub async fn publish(node: &TestNode, content: pb::AssessmentContent) -> Result<
 /// A TLP:GREEN warning of northern XAA to the AU's decision-makers with
 /// `headline`, resting on version 1 of `assessment`, expiring in 30 days.
 pub fn to_au(assessment: &str, headline: &str) -> pb::WarningContent {
+    addressed_to("au", assessment, headline)
+}
+
+/// A TLP:GREEN warning of northern XAA to `organisation`'s decision-makers
+/// with `headline`, resting on version 1 of `assessment`, expiring in 30
+/// days.
+pub fn addressed_to(organisation: &str, assessment: &str, headline: &str) -> pb::WarningContent {
     pb::WarningContent {
         situation: crate::content::valid().situation,
         assessment_id: assessment.to_owned(),
@@ -72,9 +79,9 @@ pub fn to_au(assessment: &str, headline: &str) -> pb::WarningContent {
         certainty: "likely".into(),
         headline: headline.into(),
         description: "Local radio calls for the expulsion of herders.".into(),
-        instruction: "Brief the Peace and Security Council.".into(),
+        instruction: "Brief the council that decides.".into(),
         addressees: vec![pb::WarningAddressee {
-            organisation: "au".into(),
+            organisation: organisation.into(),
             role: "decision_maker".into(),
         }],
         expires: Some(prost_types::Timestamp {

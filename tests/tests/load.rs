@@ -23,10 +23,11 @@ use tocsin_server::store::Store;
 use tocsin_tests::federation::chain;
 use tocsin_tests::federation_files::FederationFiles;
 use tocsin_tests::proc_stats::{self, Series};
+use tocsin_tests::warnings::addressed_to;
 use tokio::sync::{mpsc, watch};
 use tokio::time::MissedTickBehavior;
 
-use peers::{Peer, Writer, assessment, warning};
+use peers::{Peer, Writer, assessment};
 use tally::{Key, Tally, percentile};
 use watchers::HEADLINE;
 
@@ -76,7 +77,7 @@ async fn write(
             .await?;
         let sent = Instant::now();
         let warning_id = writer
-            .issue(warning(&id, format!("{HEADLINE}{name} {round}")))
+            .issue(addressed_to("un-hq", &id, &format!("{HEADLINE}{name} {round}")))
             .await?;
         calls += 5;
         issued.push(((org.clone(), warning_id), sent));

@@ -10,10 +10,9 @@ use tokio::task::JoinSet;
 
 use super::publish::assessment;
 use super::report::{Report, Row};
-use crate::content;
 use crate::federation::{LocalFederation, OrgSpec};
 use crate::node::TestNode;
-use crate::warnings::{Watch, client, token};
+use crate::warnings::{Watch, addressed_to, client, token};
 
 /// XAA and UN headquarters, which subscribes to XAA.
 pub fn direct() -> Vec<OrgSpec> {
@@ -66,33 +65,6 @@ pub fn relayed() -> Vec<OrgSpec> {
 /// XAA's escalation chain in the relayed topology, so ECOWAS is named.
 pub const RELAY_CHAIN: (&str, &str, &str) = ("xaa", "TOCSIN_WARNINGS_ESCALATION_CHAIN", "xaa,ecowas,un-hq");
 
-/// A TLP:GREEN warning resting on version 1 of `assessment`, to UN HQ.
-pub fn warning(assessment: &str, index: usize) -> pb::WarningContent {
-    pb::WarningContent {
-        situation: content::valid().situation,
-        assessment_id: assessment.to_owned(),
-        assessment_version: 1,
-        level: "warning".into(),
-        category: String::new(),
-        urgency: "expected".into(),
-        severity: "severe".into(),
-        certainty: "likely".into(),
-        headline: format!("Benchmark warning {index}"),
-        description: "Armed groups gather along the northern corridor.".into(),
-        instruction: "Brief the Security Council.".into(),
-        addressees: vec![pb::WarningAddressee {
-            organisation: "un-hq".into(),
-            role: "decision_maker".into(),
-        }],
-        expires: Some(prost_types::Timestamp {
-            seconds: chrono::Utc::now().timestamp() + 30 * 86_400,
-            nanos: 0,
-        }),
-        tlp: pb::Tlp::Green as i32,
-        risk_factors: vec![],
-    }
-}
-
 /// Raises and issues warnings at one node, on an assessment it published.
 #[derive(Debug)]
 pub struct Sender {
@@ -136,7 +108,11 @@ impl Sender {
     /// Raises a warning; returns its id (not yet issued).
     pub async fn raise(&mut self) -> Result<String> {
         self.sent += 1;
-        let content = warning(&self.assessment, self.sent);
+        let content = addressed_to(
+            "un-hq",
+            &self.assessment,
+            &format!("Benchmark warning {}", self.sent),
+        );
         let draft = self
             .drafter
             .raise_warning(pb::RaiseWarningRequest {

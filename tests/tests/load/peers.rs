@@ -1,6 +1,6 @@
 //! The load test's nodes: one child process per organisation of the chain
 //! federation, clients of each by role, and the assessments and warnings
-//! the writers send.
+//! the writers send (their warnings: `tocsin_tests::warnings::addressed_to`).
 
 use anyhow::{Context, Result};
 use std::path::Path;
@@ -70,34 +70,6 @@ pub(crate) fn assessment(narrative: String) -> pb::AssessmentContent {
         c.tlp = pb::Tlp::Green as i32;
         c.narrative = narrative;
     })
-}
-
-/// A TLP:GREEN warning resting on version 1 of `assessment`, to UN HQ's
-/// decision makers.
-pub(crate) fn warning(assessment: &str, headline: String) -> pb::WarningContent {
-    pb::WarningContent {
-        situation: content::valid().situation,
-        assessment_id: assessment.to_owned(),
-        assessment_version: 1,
-        level: "warning".into(),
-        category: String::new(),
-        urgency: "expected".into(),
-        severity: "severe".into(),
-        certainty: "likely".into(),
-        headline,
-        description: "Armed groups gather along the northern corridor.".into(),
-        instruction: "Brief the Security Council.".into(),
-        addressees: vec![pb::WarningAddressee {
-            organisation: "un-hq".into(),
-            role: "decision_maker".into(),
-        }],
-        expires: Some(prost_types::Timestamp {
-            seconds: chrono::Utc::now().timestamp() + 30 * 86_400,
-            nanos: 0,
-        }),
-        tlp: pb::Tlp::Green as i32,
-        risk_factors: vec![],
-    }
 }
 
 /// The clients one writer needs at its node.
