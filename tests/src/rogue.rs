@@ -31,12 +31,63 @@ use tonic::{Request, Response, Status};
 /// A hostile peer serving a fixed script of deliveries on a loopback port.
 #[derive(Debug)]
 pub struct RoguePeer {
-    pub addr: SocketAddr,
+    pub served: ServedPeer,
     subscriptions: Arc<AtomicUsize>,
     /// The highest cursor `seq` a subscriber presented.
     resumed: watch::Receiver<u64>,
+}
+
+/// A peer's `FederationService` serving on a loopback port with a
+/// certificate of the federation; it stops when dropped.
+#[derive(Debug)]
+pub struct ServedPeer {
+    pub addr: SocketAddr,
     stop: Option<oneshot::Sender<()>>,
     task: JoinHandle<()>,
+}
+
+impl ServedPeer {
+    /// Serves `service` on `127.0.0.1:port` with `cert`, requiring client
+    /// certificates of the CA `ca_pem`.
+    pub async fn start<S: FederationService>(
+        port: u16,
+        cert: &CertFiles,
+        ca_pem: &str,
+        service: FederationServiceServer<S>,
+    ) -> Result<Self> {
+        let listener = tokio::net::TcpListener::bind(("127.0.0.1", port)).await?;
+        let addr = listener.local_addr()?;
+        let tls = ServerTlsConfig::new()
+            .identity(Identity::from_pem(
+                std::fs::read_to_string(&cert.cert)?,
+                std::fs::read_to_string(&cert.key)?,
+            ))
+            .client_ca_root(Certificate::from_pem(ca_pem));
+        let router = Server::builder().tls_config(tls)?.add_service(service);
+        let (stop, stopped) = oneshot::channel::<()>();
+        let incoming = TcpIncoming::from(listener);
+        let task = tokio::spawn(async move {
+            let _ = router
+                .serve_with_incoming_shutdown(incoming, async {
+                    let _ = stopped.await;
+                })
+                .await;
+        });
+        Ok(Self {
+            addr,
+            stop: Some(stop),
+            task,
+        })
+    }
+}
+
+impl Drop for ServedPeer {
+    fn drop(&mut self) {
+        if let Some(stop) = self.stop.take() {
+            let _ = stop.send(());
+        }
+        self.task.abort();
+    }
 }
 
 struct Script {
@@ -125,14 +176,6 @@ impl RoguePeer {
         deliveries: Vec<pb::Delivery>,
         end: bool,
     ) -> Result<Self> {
-        let listener = tokio::net::TcpListener::bind(("127.0.0.1", port)).await?;
-        let addr = listener.local_addr()?;
-        let tls = ServerTlsConfig::new()
-            .identity(Identity::from_pem(
-                std::fs::read_to_string(&cert.cert)?,
-                std::fs::read_to_string(&cert.key)?,
-            ))
-            .client_ca_root(Certificate::from_pem(ca_pem));
         let subscriptions = Arc::new(AtomicUsize::new(0));
         let (resumed_tx, resumed) = watch::channel(0);
         let script = Script {
@@ -141,24 +184,11 @@ impl RoguePeer {
             resumed: Arc::new(resumed_tx),
             end,
         };
-        let router = Server::builder()
-            .tls_config(tls)?
-            .add_service(FederationServiceServer::new(script).max_encoding_message_size(usize::MAX));
-        let (stop, stopped) = oneshot::channel::<()>();
-        let incoming = TcpIncoming::from(listener);
-        let task = tokio::spawn(async move {
-            let _ = router
-                .serve_with_incoming_shutdown(incoming, async {
-                    let _ = stopped.await;
-                })
-                .await;
-        });
+        let service = FederationServiceServer::new(script).max_encoding_message_size(usize::MAX);
         Ok(Self {
-            addr,
+            served: ServedPeer::start(port, cert, ca_pem, service).await?,
             subscriptions,
             resumed,
-            stop: Some(stop),
-            task,
         })
     }
 
@@ -177,15 +207,6 @@ impl RoguePeer {
             .await
             .context("the rogue peer stopped")?;
         Ok(())
-    }
-}
-
-impl Drop for RoguePeer {
-    fn drop(&mut self) {
-        if let Some(stop) = self.stop.take() {
-            let _ = stop.send(());
-        }
-        self.task.abort();
     }
 }
 

@@ -18,17 +18,15 @@ use tocsin_server::federation::cursor::Cursor;
 use tocsin_server::federation::pki::CertFiles;
 use tocsin_server::federation::seal;
 use tocsin_server::model::marking::Tlp;
-use tokio::sync::{mpsc, oneshot, watch};
+use tokio::sync::{mpsc, watch};
 use tokio_stream::Stream;
-use tonic::transport::server::TcpIncoming;
-use tonic::transport::{Certificate, Identity, Server, ServerTlsConfig};
 use tonic::{Request, Response, Status};
 
 use super::taxii::{BATCH, Timings, narrative};
 use crate::federation::OrgSpec;
 use crate::federation_files::FederationFiles;
 use crate::federation_nodes::{Federation, dev_token};
-use crate::rogue::{delivery, summary};
+use crate::rogue::{ServedPeer, delivery, summary};
 
 /// What the Tocsin rows time, for the report's note.
 pub const WHAT_IS_TIMED: &str = "Tocsin has no call that adds a batch of statements, so the \
@@ -169,7 +167,7 @@ fn envelope_bytes(delivery: &pb::Delivery) -> usize {
 struct Peer {
     release: watch::Sender<usize>,
     subscriptions: Arc<AtomicUsize>,
-    stop: Option<oneshot::Sender<()>>,
+    _served: ServedPeer,
 }
 
 struct Released {
@@ -257,15 +255,8 @@ impl Stream for Batches {
 
 impl Peer {
     /// Serves on `127.0.0.1:port` (its directory entry) with `cert`,
-    /// requiring client certificates of the CA `ca_pem`.
+    /// requiring client certificates of the CA `ca_pem`; stops when dropped.
     async fn serve(port: u16, cert: &CertFiles, ca_pem: &str, deliveries: Vec<pb::Delivery>) -> Result<Self> {
-        let listener = tokio::net::TcpListener::bind(("127.0.0.1", port)).await?;
-        let tls = ServerTlsConfig::new()
-            .identity(Identity::from_pem(
-                std::fs::read_to_string(&cert.cert)?,
-                std::fs::read_to_string(&cert.key)?,
-            ))
-            .client_ca_root(Certificate::from_pem(ca_pem));
         let (release, released) = watch::channel(0);
         let subscriptions = Arc::new(AtomicUsize::new(0));
         let service = Released {
@@ -273,30 +264,11 @@ impl Peer {
             released,
             subscriptions: Arc::clone(&subscriptions),
         };
-        let router = Server::builder()
-            .tls_config(tls)?
-            .add_service(FederationServiceServer::new(service));
-        let (stop, stopped) = oneshot::channel::<()>();
-        let incoming = TcpIncoming::from(listener);
-        tokio::spawn(async move {
-            let _ = router
-                .serve_with_incoming_shutdown(incoming, async {
-                    let _ = stopped.await;
-                })
-                .await;
-        });
+        let served = ServedPeer::start(port, cert, ca_pem, FederationServiceServer::new(service)).await?;
         Ok(Self {
             release,
             subscriptions,
-            stop: Some(stop),
+            _served: served,
         })
-    }
-}
-
-impl Drop for Peer {
-    fn drop(&mut self) {
-        if let Some(stop) = self.stop.take() {
-            let _ = stop.send(());
-        }
     }
 }
