@@ -14,6 +14,10 @@ use tokio::io::{AsyncBufReadExt, BufReader};
 use tokio::process::{Child, Command};
 
 const START_TIMEOUT: Duration = Duration::from_secs(60);
+/// How long a stopped node's last log lines may take to be read.
+const LOG_DRAIN_TIMEOUT: Duration = Duration::from_secs(10);
+/// How many of its last log lines a node that did not stop cleanly shows.
+const LOG_TAIL_LINES: usize = 60;
 
 /// A running `tocsin-node` process with the embedded development issuer.
 #[derive(Debug)]
@@ -24,6 +28,8 @@ pub struct NodeProcess {
     pub dev_issuer: String,
     pub data_dir: PathBuf,
     log: Arc<Mutex<String>>,
+    /// Reads the node's stderr into `log` until the node closes it.
+    log_reader: tokio::task::JoinHandle<()>,
 }
 
 impl NodeProcess {
@@ -72,7 +78,7 @@ impl NodeProcess {
         let log = Arc::new(Mutex::new(String::new()));
         let stderr = child.stderr.take().context("no stderr")?;
         let sink = Arc::clone(&log);
-        tokio::spawn(async move {
+        let log_reader = tokio::spawn(async move {
             let mut lines = BufReader::new(stderr).lines();
             while let Ok(Some(line)) = lines.next_line().await {
                 if let Ok(mut text) = sink.lock() {
@@ -112,6 +118,7 @@ impl NodeProcess {
             dev_issuer,
             data_dir: data_dir.to_owned(),
             log,
+            log_reader,
         })
     }
 
@@ -153,8 +160,11 @@ impl NodeProcess {
         Ok(())
     }
 
-    /// SIGTERM, then wait for the exit status.
-    pub async fn terminate(mut self) -> Result<std::process::ExitStatus> {
+    /// SIGTERM, then waits for the node to exit and returns all it logged.
+    /// A node that does not exit cleanly is an error that names its exit
+    /// status and shows the end of its log, where a panic or an abort
+    /// leaves its message.
+    pub async fn terminate(mut self) -> Result<String> {
         let pid = self.child.id().context("node already exited")?;
         let status = std::process::Command::new("kill")
             .args(["-TERM", &pid.to_string()])
@@ -162,6 +172,43 @@ impl NodeProcess {
         if !status.success() {
             bail!("kill -TERM {pid} failed");
         }
-        Ok(self.child.wait().await?)
+        let status = self.child.wait().await?;
+        // The node has exited, so its stderr is closed: read what is left.
+        let _ = tokio::time::timeout(LOG_DRAIN_TIMEOUT, &mut self.log_reader).await;
+        let log = self.log();
+        if !status.success() {
+            bail!(
+                "the node did not stop cleanly ({status}); the end of its log:\n{}",
+                tail(&log, LOG_TAIL_LINES)
+            );
+        }
+        Ok(log)
+    }
+}
+
+/// The last `lines` lines of `text`.
+fn tail(text: &str, lines: usize) -> &str {
+    let Some(before_last) = lines.checked_sub(1) else {
+        return "";
+    };
+    let body = text.strip_suffix('\n').unwrap_or(text);
+    let start = body
+        .rmatch_indices('\n')
+        .nth(before_last)
+        .map_or(0, |(at, _)| at + 1);
+    &text[start..]
+}
+
+#[cfg(test)]
+mod tests {
+    use super::tail;
+
+    #[test]
+    fn tail_keeps_the_last_lines() {
+        assert_eq!(tail("a\nb\nc\n", 2), "b\nc\n");
+        assert_eq!(tail("a\nb\nc", 2), "b\nc");
+        assert_eq!(tail("a\nb\n", 5), "a\nb\n");
+        assert_eq!(tail("", 3), "");
+        assert_eq!(tail("a\n", 0), "");
     }
 }

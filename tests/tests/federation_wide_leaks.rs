@@ -107,11 +107,11 @@ async fn gather(nodes: BTreeMap<&'static str, Node>) -> BTreeMap<&'static str, G
     let mut stopping = tokio::task::JoinSet::new();
     for (org, node) in nodes {
         let Node { process, data, .. } = node;
-        // `terminate` takes the process: its log is read just before.
-        let log = process.log();
         stopping.spawn(async move {
-            let status = process.terminate().await.unwrap();
-            assert!(status.success(), "`{org}` did not stop cleanly: {status}");
+            let log = match process.terminate().await {
+                Ok(log) => log,
+                Err(e) => panic!("stopping `{org}`: {e:#}"),
+            };
             (org, log, data)
         });
     }

@@ -3,7 +3,7 @@
 //! checked, the peer writes meanwhile, the victim restarts and both are
 //! checked through the API until replication completes.
 
-use anyhow::{Context, Result, ensure};
+use anyhow::{Context, Result};
 use rand::rngs::StdRng;
 use rand::{Rng, SeedableRng};
 use std::collections::BTreeSet;
@@ -299,12 +299,12 @@ async fn final_check(nodes: &mut [Node; 2], files: &FederationFiles) -> Result<V
     for attempt in 0..5 {
         for node in nodes.iter_mut() {
             node.clients = None;
-            let status = node.process.take().context("node is down")?.terminate().await?;
-            ensure!(
-                status.success(),
-                "`{}` did not stop cleanly: {status}",
-                node.side.org
-            );
+            node.process
+                .take()
+                .context("node is down")?
+                .terminate()
+                .await
+                .with_context(|| format!("stopping `{}`", node.side.org))?;
         }
         let [xaa, ecowas] = &*nodes;
         let (xs, es) = (

@@ -52,8 +52,10 @@ impl Peer {
 
     /// Stops the node with SIGTERM and opens its store.
     pub(crate) async fn stop(self) -> Result<(String, Store, TempDir)> {
-        let status = self.process.terminate().await?;
-        anyhow::ensure!(status.success(), "`{}` did not stop cleanly: {status}", self.org);
+        self.process
+            .terminate()
+            .await
+            .with_context(|| format!("stopping `{}`", self.org))?;
         let store = Store::open(&store_dir(self.data.path()))?;
         Ok((self.org, store, self.data))
     }
