@@ -163,24 +163,36 @@ async fn session(
         .into_inner();
     tracing::info!(%peer, "subscribed");
     // One batch is written while the next is read and checked; batches are
-    // written one at a time, in order.
+    // written one at a time, in order. A write that fails ends the session
+    // as soon as it fails, even while the stream is idle.
     let mut writing: Option<Writing> = None;
     loop {
-        let (batch, end) = match stream.message().await {
+        let message = match &mut writing {
+            Some(pending) => tokio::select! {
+                message = stream.message() => message,
+                written = pending.wait() => {
+                    writing = None;
+                    *applied += written?;
+                    continue;
+                }
+            },
+            None => stream.message().await,
+        };
+        let (batch, end) = match message {
             Ok(Some(first)) => buffered(&mut stream, first).await,
             Ok(None) => (Vec::new(), Some(SessionError::Ended)),
             Err(status) => (Vec::new(), Some(SessionError::Status(status))),
         };
         let checked = check_batch(state, peer, batch);
-        if let Some(previous) = writing.take() {
-            *applied += previous.finish().await?;
+        if let Some(mut previous) = writing.take() {
+            *applied += previous.wait().await?;
         }
         if let Some(checked) = checked {
             writing = Some(Writing::start(state, checked));
         }
         if let Some(end) = end {
-            if let Some(last) = writing.take() {
-                *applied += last.finish().await?;
+            if let Some(mut last) = writing.take() {
+                *applied += last.wait().await?;
             }
             return Err(end);
         }
@@ -199,8 +211,10 @@ impl Writing {
         Self(tokio::spawn(async move { apply_batch(&state, batch).await }))
     }
 
-    /// Waits for the write; returns how many deliveries it applied.
-    async fn finish(mut self) -> Result<u64, SessionError> {
+    /// Waits for the write; returns how many deliveries it applied. Safe
+    /// to cancel (the write goes on); not to be called again once it has
+    /// returned.
+    async fn wait(&mut self) -> Result<u64, SessionError> {
         let received = match (&mut self.0).await {
             Ok(received) => received?,
             Err(join) if join.is_panic() => std::panic::resume_unwind(join.into_panic()),
