@@ -14,6 +14,7 @@ use tocsin_proto::v1 as pb;
 use crate::federation::envelope::open_proven;
 use crate::federation::outbound::peer;
 use crate::federation::proven::prove_envelopes;
+use crate::federation::received;
 use crate::federation::relay::check_delivery;
 use crate::federation::state::FederationState;
 use crate::federation::warning_view::{policy_level, shared_situation};
@@ -109,13 +110,30 @@ pub async fn apply_batch(state: &FederationState, batch: CheckedBatch) -> Result
         Ok(c) => received_event(from, c.verified.value(), applied),
         Err(reason) => Some(AuditEvent::peer(AuditKind::DeliveryRefused, from).detail(reason)),
     };
-    let applied = state
+    let written = state
         .store
         .apply_inbound_batch_then(from, &cursor, &batch, &audit, &|| state.warning_arrived())
         .await?;
+    let stored_now = checked
+        .iter()
+        .zip(&written.applied)
+        .filter_map(|(c, applied)| match c {
+            Ok(c) if *applied == Applied::Stored => Some(received::Stored {
+                statement: c.verified.value(),
+                relays: &c.relays,
+                received_at: now,
+                retracts: &c.retracts,
+            }),
+            _ => None,
+        });
+    // The batch is stored whatever happens here: a copy that cannot be
+    // brought forward is dropped, and the next view reads the inbox.
+    if let Err(e) = received::note_stored(state, &written, stored_now) {
+        tracing::warn!(error = %e, "received summaries will be read from the inbox again");
+    }
     let (mut stored, mut forwarded) = (0, false);
-    let mut received = Vec::with_capacity(applied.len());
-    for (c, applied) in checked.iter().zip(applied) {
+    let mut received = Vec::with_capacity(written.applied.len());
+    for (c, applied) in checked.iter().zip(written.applied) {
         let c = match c {
             Ok(c) => c,
             Err(reason) => {
@@ -319,7 +337,7 @@ fn follow_retractions(
         }
         let mut recipients = BTreeSet::new();
         for id in &retraction.statement_ids {
-            recipients.extend(state.store.delivered_to(id)?);
+            recipients.extend(state.store.queued_for(id)?);
             let queued_here = earlier
                 .iter()
                 .flatten()

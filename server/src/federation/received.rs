@@ -13,8 +13,8 @@ use tocsin_proto::v1 as pb;
 
 use crate::federation::envelope::open_bytes;
 use crate::federation::state::FederationState;
-use crate::model::statement::{SharedAssessment, SharedSituation, StatementBody};
-use crate::store::{InboxEntry, StoreError};
+use crate::model::statement::{SharedAssessment, SharedSituation, Statement, StatementBody};
+use crate::store::{BatchWritten, InboxEntry, StoreError};
 
 /// One organisation's latest shared summary of one of its assessments.
 #[derive(Debug, Clone, PartialEq)]
@@ -57,7 +57,7 @@ pub fn received_summaries(state: &FederationState) -> Result<Vec<ReceivedSummary
     let mut latest: BTreeMap<(String, String), ReceivedSummary> = BTreeMap::new();
     // The highest version of each (origin, assessment) that was retracted.
     let mut withdrawn: BTreeMap<(String, String), u32> = BTreeMap::new();
-    for (candidate, retracted) in inbox_summaries(state)?.iter() {
+    for (candidate, retracted) in inbox_summaries(state)?.values() {
         let key = (candidate.origin.clone(), candidate.summary.assessment_id.clone());
         if *retracted {
             let highest = withdrawn.entry(key).or_default();
@@ -81,7 +81,7 @@ pub fn received_history(
 ) -> Result<Vec<ReceivedSummary>, StoreError> {
     let mut versions: BTreeMap<(String, String, u32), ReceivedSummary> = BTreeMap::new();
     let mut withdrawn: BTreeSet<(String, String, u32)> = BTreeSet::new();
-    for (candidate, retracted) in inbox_summaries(state)?.iter() {
+    for (candidate, retracted) in inbox_summaries(state)?.values() {
         if candidate.situation_id() != situation_id {
             continue;
         }
@@ -117,7 +117,7 @@ fn history_order(r: &ReceivedSummary) -> (&str, DateTime<Utc>, &str, u32) {
 
 /// Every assessment summary in the inbox, in inbox order, each with whether
 /// its origin retracted it.
-fn inbox_summaries(state: &FederationState) -> Result<Summaries, StoreError> {
+pub(in crate::federation) fn inbox_summaries(state: &FederationState) -> Result<Summaries, StoreError> {
     let generation = state.store.arrivals_head()?;
     if let Some(held) = state.received_cache.get(generation) {
         return Ok(held);
@@ -128,50 +128,139 @@ fn inbox_summaries(state: &FederationState) -> Result<Summaries, StoreError> {
 }
 
 /// What `inbox_summaries` reads when its copy is out of date.
-fn read_inbox_summaries(state: &FederationState) -> Result<Vec<(ReceivedSummary, bool)>, StoreError> {
-    let mut out = Vec::new();
+pub(in crate::federation) fn read_inbox_summaries(state: &FederationState) -> Result<SummaryMap, StoreError> {
+    #[cfg(test)]
+    state
+        .received_cache
+        .reads
+        .fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+    let mut out = SummaryMap::new();
     state.store.for_each_inbox_entry(|entry| {
         // Stored entries were verified on arrival; verifying again keeps
         // this the only way statements are read.
         let Ok(verified) = open_bytes(&entry.envelope, &state.directory, usize::MAX) else {
             return Ok(());
         };
-        let statement = verified.into_value();
-        let StatementBody::AssessmentSummary(summary) = statement.body else {
-            return Ok(());
-        };
-        let retracted = state
-            .store
-            .retracted_by(&entry.origin, &entry.statement_id)?
-            .is_some();
-        let mut path = vec![statement.origin.clone()];
-        path.extend(relays_of(&entry));
-        path.push(state.org.clone());
-        let received = ReceivedSummary {
-            origin: statement.origin,
-            statement_id: statement.id,
-            issued_at: statement.issued_at,
-            received_at: entry.received_at,
-            summary,
-            path,
-        };
-        out.push((received, retracted));
-        Ok(())
+        hold(
+            state,
+            &mut out,
+            verified.value(),
+            relays_of(&entry),
+            entry.received_at,
+        )
     })?;
     Ok(out)
 }
 
-/// The summaries of the inbox as last read, with the arrival log's head
-/// they were read at: a page view reads the inbox (and verifies every
-/// statement again) only when a statement arrived since. The head moves in
-/// the transaction that stores a statement or a retraction, so a copy is
-/// never older than the head it is filed under.
-/// Every summary in the inbox, each with whether it was retracted.
-type Summaries = Arc<Vec<(ReceivedSummary, bool)>>;
+/// Adds `statement` to `held` if it is an assessment summary, marked as
+/// the store marks it (its retraction may have come before it).
+fn hold(
+    state: &FederationState,
+    held: &mut SummaryMap,
+    statement: &Statement,
+    relays: Vec<String>,
+    received_at: DateTime<Utc>,
+) -> Result<(), StoreError> {
+    let Some(received) = received_summary(state, statement, relays, received_at) else {
+        return Ok(());
+    };
+    let retracted = state
+        .store
+        .retracted_by(&statement.origin, &statement.id)?
+        .is_some();
+    held.insert(
+        (statement.origin.clone(), statement.id.clone()),
+        (received, retracted),
+    );
+    Ok(())
+}
 
+/// `statement` as the views hold it, if it is an assessment summary.
+fn received_summary(
+    state: &FederationState,
+    statement: &Statement,
+    relays: Vec<String>,
+    received_at: DateTime<Utc>,
+) -> Option<ReceivedSummary> {
+    let StatementBody::AssessmentSummary(summary) = &statement.body else {
+        return None;
+    };
+    let mut path = vec![statement.origin.clone()];
+    path.extend(relays);
+    path.push(state.org.clone());
+    Some(ReceivedSummary {
+        origin: statement.origin.clone(),
+        statement_id: statement.id.clone(),
+        issued_at: statement.issued_at,
+        received_at,
+        summary: summary.clone(),
+        path,
+    })
+}
+
+/// A statement a batch write just stored, as it was verified on arrival.
+pub(crate) struct Stored<'a> {
+    pub statement: &'a Statement,
+    /// Encoded relay attestations, verified on arrival.
+    pub relays: &'a [Vec<u8>],
+    pub received_at: DateTime<Utc>,
+    /// For a retraction: the `(origin, statement id)`s it withdrew.
+    pub retracts: &'a [(String, String)],
+}
+
+/// Brings the held copy of the inbox's summaries up to date with a batch
+/// write, from the statements it stored (already verified): the views then
+/// need neither read the inbox nor verify anything again. When the copy
+/// was not read at the head just before the write (another write came
+/// between, or there is no copy), it is left for the next view to read.
+pub(crate) fn note_stored<'a>(
+    state: &FederationState,
+    written: &BatchWritten,
+    stored: impl IntoIterator<Item = Stored<'a>>,
+) -> Result<(), StoreError> {
+    if written.head_before == written.head_after {
+        return Ok(());
+    }
+    state
+        .received_cache
+        .advance(written.head_before, written.head_after, |held| {
+            for one in stored {
+                hold(
+                    state,
+                    held,
+                    one.statement,
+                    relay_names(one.relays),
+                    one.received_at,
+                )?;
+                for (origin, id) in one.retracts {
+                    if let Some((_, retracted)) = held.get_mut(&(origin.clone(), id.clone())) {
+                        *retracted = true;
+                    }
+                }
+            }
+            Ok(())
+        })
+}
+
+/// Every summary in the inbox by `(origin, statement id)`, each with
+/// whether it was retracted.
+pub(in crate::federation) type SummaryMap = BTreeMap<(String, String), (ReceivedSummary, bool)>;
+pub(in crate::federation) type Summaries = Arc<SummaryMap>;
+
+/// The summaries of the inbox with the arrival log's head they are up to
+/// date with: read whole from the inbox (verifying every statement again)
+/// only when there is no copy at the current head; each batch write brings
+/// the copy forward itself (`note_stored`). The head moves in the
+/// transaction that stores a statement or a retraction, so a copy is never
+/// older than the head it is filed under. It may be newer (a read raced a
+/// write), and bringing it forward again is harmless: the same statement
+/// stored twice is the same entry, and a retraction marked twice is marked.
 #[derive(Debug, Default)]
 pub struct ReceivedCache {
     held: Mutex<Option<(u64, Summaries)>>,
+    /// How many times the inbox was read whole.
+    #[cfg(test)]
+    pub(crate) reads: std::sync::atomic::AtomicUsize,
 }
 
 impl ReceivedCache {
@@ -182,34 +271,76 @@ impl ReceivedCache {
             .map(|(_, v)| v.clone())
     }
 
-    /// The arrival log head the held copy was read at.
+    /// The arrival log head the held copy is up to date with.
     #[cfg(test)]
     pub(crate) fn generation(&self) -> Option<u64> {
         let held = self.held.lock().unwrap_or_else(PoisonError::into_inner);
         held.as_ref().map(|(g, _)| *g)
     }
 
+    /// Keeps `summaries`, read at `generation`, unless the copy held is as
+    /// recent.
     fn put(&self, generation: u64, summaries: Summaries) {
-        *self.held.lock().unwrap_or_else(PoisonError::into_inner) = Some((generation, summaries));
+        let mut held = self.held.lock().unwrap_or_else(PoisonError::into_inner);
+        if held.as_ref().is_none_or(|(g, _)| *g < generation) {
+            *held = Some((generation, summaries));
+        }
+    }
+
+    /// Applies `update` to the held copy if it is up to date with `before`,
+    /// and files it under `after`; a failed update drops the copy. The
+    /// copy is cloned first only if a view is reading it at that moment.
+    fn advance(
+        &self,
+        before: u64,
+        after: u64,
+        update: impl FnOnce(&mut SummaryMap) -> Result<(), StoreError>,
+    ) -> Result<(), StoreError> {
+        let mut held = self.held.lock().unwrap_or_else(PoisonError::into_inner);
+        let Some((generation, summaries)) = held.as_mut().filter(|(g, _)| *g == before) else {
+            return Ok(());
+        };
+        match update(Arc::make_mut(summaries)) {
+            Ok(()) => {
+                *generation = after;
+                Ok(())
+            }
+            Err(e) => {
+                *held = None;
+                Err(e)
+            }
+        }
     }
 }
 
 /// Whether `candidate` should replace `held`, a summary of the same
-/// assessment: a later version, else more disclosed, else issued later.
+/// assessment: a later version, else more disclosed, else issued later,
+/// else (a tie) the greater statement id, so that the choice does not
+/// depend on the order summaries are looked at in.
 fn richer(candidate: &ReceivedSummary, held: &ReceivedSummary) -> bool {
     (
         candidate.summary.version,
         candidate.summary.disclosed.len(),
         candidate.issued_at,
-    ) > (held.summary.version, held.summary.disclosed.len(), held.issued_at)
+        &candidate.statement_id,
+    ) > (
+        held.summary.version,
+        held.summary.disclosed.len(),
+        held.issued_at,
+        &held.statement_id,
+    )
 }
 
 /// The organisations that relayed a received statement, in order (empty
 /// when it came straight from its origin). The attestations were verified
 /// when it arrived.
 pub fn relays_of(entry: &InboxEntry) -> Vec<String> {
-    entry
-        .relays
+    relay_names(&entry.relays)
+}
+
+/// The relays named by encoded, verified relay attestations, in order.
+fn relay_names(relays: &[Vec<u8>]) -> Vec<String> {
+    relays
         .iter()
         .filter_map(|relay| {
             let attestation = pb::RelayAttestation::decode(relay.as_slice()).ok()?;

@@ -349,7 +349,7 @@ impl Store {
     /// The peers this node queued `statement_id` for when it stored it to
     /// relay: every peer it may have relayed it to, even after a crash
     /// (deliveries only go to an outbox entry's recipients).
-    pub fn delivered_to(&self, statement_id: &str) -> Result<BTreeSet<String>, StoreError> {
+    pub fn queued_for(&self, statement_id: &str) -> Result<BTreeSet<String>, StoreError> {
         let mut prefix = statement_id.as_bytes().to_vec();
         prefix.push(0);
         self.tree(LEDGER)?

@@ -42,6 +42,16 @@ pub enum Inbound<'a> {
     Refused(Refusal),
 }
 
+/// What a batch write did: what became of each delivery, in order, and
+/// the arrival log's head just before the write and just after it (equal
+/// when it stored nothing).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct BatchWritten {
+    pub applied: Vec<Applied>,
+    pub head_before: u64,
+    pub head_after: u64,
+}
+
 /// What to write to the audit trail for delivery `index` of a batch, given
 /// what became of it (a refused delivery is reported as `Duplicate`).
 pub type AuditOf<'f> = &'f (dyn Fn(usize, Applied) -> Option<AuditEvent> + Sync);
@@ -70,8 +80,10 @@ impl Store {
         batch: &[Inbound<'_>],
         audit: AuditOf<'_>,
     ) -> Result<Vec<Applied>, StoreError> {
-        self.apply_inbound_batch_then(peer, cursor, batch, audit, &|| {})
-            .await
+        let written = self
+            .apply_inbound_batch_then(peer, cursor, batch, audit, &|| {})
+            .await?;
+        Ok(written.applied)
     }
 
     /// [`apply_inbound_batch`](Self::apply_inbound_batch), calling `logged`
@@ -79,6 +91,7 @@ impl Store {
     /// the arrival log (a warning or a response was stored): whoever
     /// follows the log may start on it during the flush. sled's log is
     /// flushed in order, so a later flush makes this batch durable too.
+    /// Returns what the write did, the arrival log's heads included.
     pub async fn apply_inbound_batch_then(
         &self,
         peer: &str,
@@ -86,7 +99,7 @@ impl Store {
         batch: &[Inbound<'_>],
         audit: AuditOf<'_>,
         logged: &(dyn Fn() + Sync),
-    ) -> Result<Vec<Applied>, StoreError> {
+    ) -> Result<BatchWritten, StoreError> {
         let mut encoded = Vec::with_capacity(batch.len());
         let mut refusals = Vec::new();
         for item in batch {
@@ -136,7 +149,7 @@ impl Store {
             ledger,
         ] = trees;
         let now = Utc::now();
-        let applied = (
+        let (applied, head_before, head_after) = (
             &inbox?,
             &cursors?,
             &quarantine?,
@@ -165,6 +178,7 @@ impl Store {
                 )| {
                     let mut applied = Vec::with_capacity(batch.len());
                     let mut chain = Chain::start(heads)?;
+                    let head_before = next_of(meta, NEXT_ARRIVAL)? - 1;
                     for (index, item) in batch.iter().enumerate() {
                         let outcome = match (item, &encoded[index], &refusals[index]) {
                             (Inbound::Statement { retracts, .. }, Some(e), _) => {
@@ -206,7 +220,8 @@ impl Store {
                     }
                     chain.finish(heads)?;
                     cursors.insert(peer.as_bytes(), cursor)?;
-                    Ok(applied)
+                    let head_after = next_of(meta, NEXT_ARRIVAL)? - 1;
+                    Ok((applied, head_before, head_after))
                 },
             )
             .map_err(abort)?;
@@ -218,7 +233,11 @@ impl Store {
             logged();
         }
         self.durable().await?;
-        Ok(applied)
+        Ok(BatchWritten {
+            applied,
+            head_before,
+            head_after,
+        })
     }
 
     /// Up to `limit` entries of the arrival log after `seq`: the sequence

@@ -68,11 +68,8 @@ async fn a_batch_is_one_flush_with_duplicates_equivocations_and_the_last_cursor(
     assert_eq!(outbox[0].1.statement_id, "s1");
     // ... and the ledger holds the peer it is queued for, in the same write,
     // so a retraction follows it there even if the relay stops first.
-    assert_eq!(
-        store.delivered_to("s1").unwrap(),
-        BTreeSet::from(["au".to_owned()])
-    );
-    assert!(store.delivered_to("s2").unwrap().is_empty());
+    assert_eq!(store.queued_for("s1").unwrap(), BTreeSet::from(["au".to_owned()]));
+    assert!(store.queued_for("s2").unwrap().is_empty());
     assert_eq!(store.retracted_by("xaa", "old").unwrap().as_deref(), Some("s2"));
     // Both stored statements moved the arrival log; only the response (s2)
     // is listed in it, for the warnings fold to follow.

@@ -199,11 +199,11 @@ async fn the_relay_ledger_and_refusals_are_kept() {
         assert_eq!(stored, Applied::Stored);
     }
     assert_eq!(
-        store.delivered_to("s1").unwrap(),
+        store.queued_for("s1").unwrap(),
         BTreeSet::from(["au".to_owned(), "ecowas".to_owned()])
     );
     assert_eq!(
-        store.delivered_to("s10").unwrap(),
+        store.queued_for("s10").unwrap(),
         BTreeSet::from(["un-hq".to_owned()])
     );
     let refusal = Refusal {

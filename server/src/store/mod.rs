@@ -18,7 +18,7 @@ mod warnings;
 mod web_sessions;
 
 pub use federation::{Applied, Arrival, Equivocation, InboxEntry, OutboxEntry, Refusal};
-pub use federation_batch::{AuditOf, Inbound};
+pub use federation_batch::{AuditOf, BatchWritten, Inbound};
 pub use schema::SCHEMA_VERSION;
 pub use subscriptions::{DeadLetter, WebhookJob};
 pub use warnings::{StoredWarning, WarningChange, WarningEvent};

@@ -2,7 +2,6 @@
 //! holding signed summaries from XAA and ECOWAS, retractions included.
 
 use chrono::Utc;
-use prost::Message;
 use std::collections::BTreeSet;
 use std::path::Path;
 use std::sync::Arc;
@@ -10,7 +9,9 @@ use std::sync::Arc;
 use super::tests::{reference, shared};
 use super::*;
 use crate::federation::directory::Directory;
-use crate::federation::envelope::{open_bytes, seal};
+use crate::federation::envelope::seal;
+use crate::federation::inbound::{Received, receive_batch};
+use crate::federation::received::{inbox_summaries, read_inbox_summaries};
 use crate::model::assessment::OverallRisk;
 use crate::model::caller::Role;
 use crate::model::marking::Tlp;
@@ -18,7 +19,8 @@ use crate::model::signing::NodeKey;
 use crate::model::statement::{Audience, Retraction, Statement, StatementBody};
 use crate::policy::AccessPolicy;
 use crate::policy::sharing::SharingPolicy;
-use crate::store::{Arrival, Store};
+use crate::store::{Applied, Store};
+use tocsin_proto::v1 as pb;
 
 fn key(org: &str) -> NodeKey {
     let seed = if org == "xaa" { 1 } else { 2 };
@@ -80,9 +82,9 @@ fn un_hq() -> Node {
 }
 
 impl Node {
-    /// Stores `body` as statement `id` of `origin`, received straight from
-    /// it, marking `retracts` retracted.
-    async fn receive(&self, origin: &str, id: &str, body: StatementBody, retracts: &[&str]) {
+    /// Delivers `body` as statement `id` of `origin`, straight from it,
+    /// through the checks and the write every delivery goes through.
+    async fn receive(&self, origin: &str, id: &str, body: StatementBody) {
         let statement = Statement {
             id: id.into(),
             origin: origin.into(),
@@ -94,23 +96,21 @@ impl Node {
             tlp: Tlp::Green,
             body,
         };
-        let bytes = seal(&statement, &key(origin)).encode_to_vec();
-        let verified = open_bytes(&bytes, &self.state.directory, 1 << 20).unwrap();
-        let arrival = Arrival {
-            verified: &verified,
+        let delivery = pb::Delivery {
+            envelope: Some(seal(&statement, &key(origin))),
             relays: Vec::new(),
-            from: origin,
-            at: Utc::now(),
+            cursor: id.as_bytes().to_vec(),
         };
-        let retracts: Vec<(String, String)> = retracts
-            .iter()
-            .map(|r| (origin.to_owned(), (*r).to_owned()))
-            .collect();
+        let received = receive_batch(&self.state, origin, vec![delivery]).await.unwrap();
+        assert_eq!(received, [Received::Applied(Applied::Stored)], "{id}");
+    }
+
+    /// How many times the views read the whole inbox.
+    fn inbox_reads(&self) -> usize {
         self.state
-            .store
-            .apply_inbound_retracting(origin, id.as_bytes(), Some(&arrival), None, &retracts)
-            .await
-            .unwrap();
+            .received_cache
+            .reads
+            .load(std::sync::atomic::Ordering::Relaxed)
     }
 
     fn listed(&self, caller: &Caller) -> Vec<(String, Vec<(String, u32)>)> {
@@ -165,14 +165,12 @@ async fn received_summaries_join_the_situations_until_retracted() {
         "xaa",
         "xaa:x1:v1:share",
         summary("xaa", "x1", 1, OverallRisk::High),
-        &[],
     )
     .await;
     node.receive(
         "ecowas",
         "ecowas:e1:v1:share",
         summary("ecowas", "e1", 1, OverallRisk::VeryHigh),
-        &[],
     )
     .await;
     let both = vec![("ecowas".to_owned(), 1), ("xaa".to_owned(), 1)];
@@ -186,13 +184,8 @@ async fn received_summaries_join_the_situations_until_retracted() {
     assert!(one.situation.latest_published.is_none());
 
     // XAA withdraws: its summary goes, ECOWAS's stays.
-    node.receive(
-        "xaa",
-        "xaa:x1:v1:retraction",
-        retraction(&["xaa:x1:v1:share"]),
-        &["xaa:x1:v1:share"],
-    )
-    .await;
+    node.receive("xaa", "xaa:x1:v1:retraction", retraction(&["xaa:x1:v1:share"]))
+        .await;
     assert_eq!(
         node.listed(&fp),
         [("XAA".to_owned(), vec![("ecowas".to_owned(), 1)])]
@@ -204,7 +197,6 @@ async fn received_summaries_join_the_situations_until_retracted() {
         "ecowas",
         "ecowas:e1:v2:share",
         summary("ecowas", "e1", 2, OverallRisk::Low),
-        &[],
     )
     .await;
     assert_eq!(
@@ -215,12 +207,82 @@ async fn received_summaries_join_the_situations_until_retracted() {
         "ecowas",
         "ecowas:e1:v2:retraction",
         retraction(&["ecowas:e1:v2:share"]),
-        &["ecowas:e1:v2:share"],
     )
     .await;
     assert!(node.listed(&fp).is_empty());
     let err = situation(&node.assessments, Some(&node.state), &fp, "XAA").unwrap_err();
     assert!(matches!(err, ServiceError::NotFound { .. }), "{err}");
+    // Each arrival brought the copy forward: the inbox was read once.
+    assert_eq!(node.inbox_reads(), 1);
+    let head = node.state.store.arrivals_head().unwrap();
+    assert_eq!(node.state.received_cache.generation(), Some(head));
+}
+
+#[tokio::test]
+async fn a_copy_brought_forward_is_what_reading_the_inbox_gives() {
+    let node = un_hq();
+    let fp = focal_point();
+    node.receive(
+        "xaa",
+        "xaa:x1:v1:share",
+        summary("xaa", "x1", 1, OverallRisk::High),
+    )
+    .await;
+    assert_eq!(node.listed(&fp).len(), 1);
+    let arrivals = [
+        (
+            "xaa",
+            "xaa:x1:v2:share",
+            summary("xaa", "x1", 2, OverallRisk::VeryHigh),
+        ),
+        (
+            "ecowas",
+            "ecowas:e1:v1:share",
+            summary("ecowas", "e1", 1, OverallRisk::Low),
+        ),
+        // A retraction that overtook what it withdraws.
+        ("xaa", "xaa:x2:v1:retraction", retraction(&["xaa:x2:v1:share"])),
+        (
+            "xaa",
+            "xaa:x2:v1:share",
+            summary("xaa", "x2", 1, OverallRisk::High),
+        ),
+        (
+            "ecowas",
+            "ecowas:e1:v1:retraction",
+            retraction(&["ecowas:e1:v1:share"]),
+        ),
+        (
+            "ecowas",
+            "ecowas:e1:v2:share",
+            summary("ecowas", "e1", 2, OverallRisk::Moderate),
+        ),
+    ];
+    let count = arrivals.len();
+    for (origin, id, body) in arrivals {
+        node.receive(origin, id, body).await;
+        let held = inbox_summaries(&node.state).unwrap();
+        let read = read_inbox_summaries(&node.state).unwrap();
+        assert_eq!(*held, read, "after {id}");
+    }
+    // Five summaries held, two of them retracted; read whole once per
+    // comparison above and once at the start.
+    let held = inbox_summaries(&node.state).unwrap();
+    let retracted: Vec<&str> = held
+        .values()
+        .filter(|(_, retracted)| *retracted)
+        .map(|(r, _)| r.statement_id.as_str())
+        .collect();
+    assert_eq!(held.len(), 5);
+    assert_eq!(retracted, ["ecowas:e1:v1:share", "xaa:x2:v1:share"]);
+    assert_eq!(node.inbox_reads(), 1 + count);
+    assert_eq!(
+        node.listed(&fp),
+        [(
+            "XAA".to_owned(),
+            vec![("ecowas".to_owned(), 2), ("xaa".to_owned(), 2)]
+        )]
+    );
 }
 
 #[tokio::test]
@@ -230,7 +292,6 @@ async fn shared_summaries_need_what_situations_need() {
         "xaa",
         "xaa:x1:v1:share",
         summary("xaa", "x1", 1, OverallRisk::High),
-        &[],
     )
     .await;
     let mut nobody = focal_point();
