@@ -19,7 +19,7 @@ use crate::model::audit::{AuditEvent, AuditKind, version_subject};
 use crate::model::caller::Caller;
 use crate::model::reference::ReferenceData;
 use crate::model::shown;
-use crate::policy::{AccessPolicy, Action, Resource};
+use crate::policy::{AccessPolicy, Action, AssessmentDecisions, Resource};
 use crate::store::{Store, StoreError};
 
 /// Why an operation did not happen. Nothing was written in any case.
@@ -250,10 +250,9 @@ impl Assessments {
     /// Every version the caller may read, ordered by id then version.
     fn readable_versions(&self, caller: &Caller) -> Result<Vec<Assessment>, ServiceError> {
         let all = self.store.all_assessment_versions()?;
-        Ok(all
-            .into_iter()
-            .filter(|a| self.allowed(caller, Action::GetAssessment, a))
-            .collect())
+        let mut decisions =
+            AssessmentDecisions::new(&self.policy, caller, &self.organisation, Action::GetAssessment);
+        Ok(all.into_iter().filter(|a| decisions.allows(a)).collect())
     }
 
     pub fn reference(&self) -> &ReferenceData {

@@ -201,6 +201,13 @@ pub struct AccessPolicy {
     schema: Schema,
     policies: PolicySet,
     authorizer: Authorizer,
+    /// Whether a policy names an assessment version (`Assessment::"…"`),
+    /// so that a decision on one may differ from another's with the same
+    /// attributes.
+    names_assessments: bool,
+    /// How many requests were evaluated.
+    #[cfg(test)]
+    pub(crate) evaluations: std::sync::atomic::AtomicUsize,
 }
 
 impl AccessPolicy {
@@ -260,11 +267,28 @@ impl AccessPolicy {
         policy_name: &str,
     ) -> Result<Self, PolicyError> {
         let (schema, policies) = validated(schema_text, schema_name, policy_text, policy_name)?;
+        // Unreadable as JSON: assume the worst.
+        let names_assessments = policies
+            .clone()
+            .to_json()
+            .map_or(true, |json| names_an_assessment(&json));
         Ok(Self {
             schema,
             policies,
             authorizer: Authorizer::new(),
+            names_assessments,
+            #[cfg(test)]
+            evaluations: std::sync::atomic::AtomicUsize::new(0),
         })
+    }
+
+    /// Whether the decision on an assessment version depends only on the
+    /// caller, the action and the version's attributes (organisation,
+    /// author, status, TLP): true unless a policy names a version. Callers
+    /// deciding on many versions at once may then decide once per
+    /// combination of attributes.
+    pub fn decides_assessments_by_attributes(&self) -> bool {
+        !self.names_assessments
     }
 
     /// The `@id`s of the loaded policies, sorted.
@@ -286,6 +310,9 @@ impl AccessPolicy {
             Ok(built) => built,
             Err(error) => return Decision::error(error),
         };
+        #[cfg(test)]
+        self.evaluations
+            .fetch_add(1, std::sync::atomic::Ordering::Relaxed);
         let response = self.authorizer.is_authorized(&request, &self.policies, &entities);
         let diagnostics = response.diagnostics();
         let reasons: BTreeSet<String> = diagnostics.reason().map(PolicyId::to_string).collect();
@@ -331,5 +358,21 @@ impl AccessPolicy {
         .map_err(|e| e.to_string())?;
         let entities = Entities::from_entities(all, Some(&self.schema)).map_err(|e| e.to_string())?;
         Ok((request, entities))
+    }
+}
+
+/// Whether the JSON form of a policy set holds an entity literal of type
+/// `…Assessment` (in a scope constraint or a condition).
+fn names_an_assessment(json: &serde_json::Value) -> bool {
+    match json {
+        serde_json::Value::Object(fields) => {
+            let assessment_type = fields
+                .get("type")
+                .and_then(serde_json::Value::as_str)
+                .is_some_and(|t| t.rsplit("::").next() == Some("Assessment"));
+            (assessment_type && fields.contains_key("id")) || fields.values().any(names_an_assessment)
+        }
+        serde_json::Value::Array(items) => items.iter().any(names_an_assessment),
+        _ => false,
     }
 }

@@ -57,13 +57,40 @@ pub(crate) fn assessment_uid(assessment: &Assessment) -> Result<EntityUid, Strin
 
 /// One assessment version with the attributes policies may look at.
 pub(crate) fn assessment(assessment: &Assessment) -> Result<Entity, String> {
+    let AssessmentFacts {
+        organisation,
+        author,
+        status,
+        tlp,
+    } = AssessmentFacts::of(assessment);
     let attrs = strings([
-        ("organisation", assessment.organisation.as_str()),
-        ("author", assessment.author.as_str()),
-        ("status", assessment.status.as_str()),
-        ("tlp", assessment.content.tlp.as_str()),
+        ("organisation", organisation.as_str()),
+        ("author", author.as_str()),
+        ("status", status),
+        ("tlp", tlp),
     ]);
     Entity::new(assessment_uid(assessment)?, attrs, HashSet::new()).map_err(|e| e.to_string())
+}
+
+/// All a policy sees of an assessment version besides its uid: the
+/// attributes of its entity, and nothing else.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub(crate) struct AssessmentFacts {
+    pub organisation: String,
+    pub author: String,
+    pub status: &'static str,
+    pub tlp: &'static str,
+}
+
+impl AssessmentFacts {
+    pub(crate) fn of(assessment: &Assessment) -> Self {
+        Self {
+            organisation: assessment.organisation.clone(),
+            author: assessment.author.clone(),
+            status: assessment.status.as_str(),
+            tlp: assessment.content.tlp.as_str(),
+        }
+    }
 }
 
 fn strings<const N: usize>(pairs: [(&str, &str); N]) -> HashMap<String, RestrictedExpression> {

@@ -6,6 +6,7 @@
 //! `README.md` for the entity model.
 
 pub mod access;
+mod assessment_decisions;
 mod diagnostic;
 mod entities;
 mod error;
@@ -15,9 +16,12 @@ mod sharing_decisions;
 mod sharing_entities;
 
 pub use access::{AccessPolicy, Action, Decision, Resource};
+pub use assessment_decisions::AssessmentDecisions;
 pub use error::{PolicyError, Position, Problem};
 pub use sharing::{Peer, SharingAction, SharingDecision, SharingPolicy, StatementFacts};
 
+#[cfg(test)]
+mod assessment_decisions_tests;
 #[cfg(test)]
 mod loading_tests;
 #[cfg(test)]
