@@ -47,12 +47,9 @@ pub async fn run(state: FederationState, published: Arc<Notify>, mut shutdown: w
 /// returns how many statements joined the outbox.
 pub async fn project_pending(state: &FederationState) -> Result<usize, StoreError> {
     let mut added = 0;
-    {
-        let _writer = state.outbox_writer().await;
-        let sharing = state.sharing();
-        for assessment in state.store.all_assessment_versions()? {
-            added += project_one(state, &assessment, &sharing).await?;
-        }
+    let sharing = state.sharing();
+    for assessment in state.store.all_assessment_versions()? {
+        added += project_one(state, &assessment, &sharing).await?;
     }
     added += project_published(state).await?;
     Ok(added)
@@ -62,7 +59,6 @@ pub async fn project_pending(state: &FederationState) -> Result<usize, StoreErro
 /// store's pending list), so a publish costs what it published, whatever
 /// the size of the store; returns how many statements joined the outbox.
 pub async fn project_published(state: &FederationState) -> Result<usize, StoreError> {
-    let _writer = state.outbox_writer().await;
     let sharing = state.sharing();
     let mut added = 0;
     let pending = state.store.pending_projections()?;
@@ -88,6 +84,9 @@ async fn project_one(
     }
     let epoch = sharing.epoch;
     let mark = projection_key(assessment, epoch);
+    // From the check to the write: a retraction of this version either
+    // sees what is appended here, or marks the version withdrawn first.
+    let writer = state.outbox_writer().await;
     if state.store.is_projected(&mark)?
         || state
             .store
@@ -117,7 +116,10 @@ async fn project_one(
             retraction: false,
         })
         .collect();
-    state.store.append_outbox(&entries, &[mark]).await?;
+    state
+        .store
+        .append_outbox(&entries, &[mark], move || drop(writer))
+        .await?;
     audit_projection(state, assessment, &entries, epoch).await;
     if !entries.is_empty() {
         state.outbox_grew();

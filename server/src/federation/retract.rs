@@ -36,7 +36,7 @@ pub async fn retract(
     version: u32,
     reason: &str,
 ) -> Result<Option<String>, StoreError> {
-    let _writer = state.outbox_writer().await;
+    let writer = state.outbox_writer().await;
     let prefix = version_prefix(&state.org, assessment_id, version);
     let retraction_id = format!("{prefix}retraction");
     let mark = withdrawn_mark(assessment_id, version);
@@ -71,7 +71,10 @@ pub async fn retract(
         }
     }
     if ids.is_empty() {
-        state.store.append_outbox(&[], &[mark]).await?;
+        state
+            .store
+            .append_outbox(&[], &[mark], move || drop(writer))
+            .await?;
         return Ok(None);
     }
     ids.sort();
@@ -101,7 +104,10 @@ pub async fn retract(
         retraction: true,
     };
     let retracts: Vec<(String, String)> = ids.into_iter().map(|id| (state.org.clone(), id)).collect();
-    state.store.retract_own(&entry, &retracts, &[mark]).await?;
+    state
+        .store
+        .retract_own(&entry, &retracts, &[mark], move || drop(writer))
+        .await?;
     state.outbox_grew();
     tracing::info!(statement = %statement.id, "retraction queued");
     Ok(Some(statement.id))

@@ -98,7 +98,8 @@ impl FederationState {
     }
 
     /// Waits for the right to decide and append outbox entries (see the
-    /// field `outbox_writer`); hold the guard until the append is written.
+    /// field `outbox_writer`); hold the guard until the append is made, and
+    /// let it go there (the store's `made`), not after the flush.
     pub async fn outbox_writer(&self) -> tokio::sync::MutexGuard<'_, ()> {
         self.outbox_writer.lock().await
     }

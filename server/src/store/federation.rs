@@ -146,11 +146,15 @@ impl Store {
     }
 
     /// Appends entries to the outbox and marks `projected` keys done, in one
-    /// transaction; returns the sequence numbers given.
+    /// transaction, and waits until it is on disk; returns the sequence
+    /// numbers given. `made` is called once the transaction is made and
+    /// before the flush (not at all when it fails): a writer lets the next
+    /// one in there, since sled flushes its log in order.
     pub async fn append_outbox(
         &self,
         entries: &[OutboxEntry],
         projected: &[String],
+        made: impl FnOnce(),
     ) -> Result<Vec<u64>, StoreError> {
         let encoded = entries
             .iter()
@@ -176,6 +180,7 @@ impl Store {
                 Ok(seqs)
             })
             .map_err(abort)?;
+        made();
         self.durable().await?;
         Ok(seqs)
     }
@@ -253,12 +258,13 @@ impl Store {
 
     /// Marks this node's own statements retracted by `retraction_id` and
     /// queues the retraction, in one transaction.
-    /// `marks` are set as by `append_outbox`.
+    /// `marks` are set, and `made` called, as by `append_outbox`.
     pub async fn retract_own(
         &self,
         entry: &OutboxEntry,
         retracts: &[(String, String)],
         marks: &[String],
+        made: impl FnOnce(),
     ) -> Result<u64, StoreError> {
         let value = encode(OUTBOX, entry)?;
         let (outbox, meta, retracted) = (self.tree(OUTBOX)?, self.tree("meta")?, self.tree(RETRACTED)?);
@@ -280,6 +286,7 @@ impl Store {
                 Ok(next)
             })
             .map_err(abort)?;
+        made();
         self.durable().await?;
         Ok(seq)
     }

@@ -84,11 +84,14 @@ async fn outbox_numbers_entries_in_order_and_survives_reopen() {
         let store = Store::open(dir.path()).unwrap();
         assert_eq!(store.outbox_head().unwrap(), 0);
         let seqs = store
-            .append_outbox(&[outgoing("s1"), outgoing("s2")], &["a/1/e0".into()])
+            .append_outbox(&[outgoing("s1"), outgoing("s2")], &["a/1/e0".into()], || {})
             .await
             .unwrap();
         assert_eq!(seqs, [1, 2]);
-        assert_eq!(store.append_outbox(&[outgoing("s3")], &[]).await.unwrap(), [3]);
+        assert_eq!(
+            store.append_outbox(&[outgoing("s3")], &[], || {}).await.unwrap(),
+            [3]
+        );
     }
     let store = Store::open(dir.path()).unwrap();
     assert_eq!(store.outbox_head().unwrap(), 3);
@@ -246,7 +249,7 @@ async fn retractions_mark_what_they_withdraw_in_the_same_write() {
     // A node's own retraction: queued and marked together.
     let own = [("xaa".to_owned(), "s9".to_owned())];
     let seq = store
-        .retract_own(&outgoing("r9"), &own, &["withdrawn".into()])
+        .retract_own(&outgoing("r9"), &own, &["withdrawn".into()], || {})
         .await
         .unwrap();
     assert!(store.is_projected("withdrawn").unwrap());

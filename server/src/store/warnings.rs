@@ -88,8 +88,13 @@ impl Store {
 
     /// Writes `change` in one transaction, its audit entries included, and
     /// waits until it is on disk; returns the events with their sequence
-    /// numbers.
-    pub async fn commit_warnings(&self, change: WarningChange) -> Result<Vec<WarningEvent>, StoreError> {
+    /// numbers. `made` is called once the transaction is made and
+    /// before the flush (or not at all when the transaction fails).
+    pub async fn commit_warnings(
+        &self,
+        change: WarningChange,
+        made: impl FnOnce(),
+    ) -> Result<Vec<WarningEvent>, StoreError> {
         let puts = change
             .put
             .iter()
@@ -110,7 +115,7 @@ impl Store {
         let [warnings, events, folded, outbox, meta, audits, heads] = trees;
         let (warnings, events, folded, outbox, meta, audits, heads) =
             (warnings?, events?, folded?, outbox?, meta?, audits?, heads?);
-        let written = (&warnings, &events, &folded, &outbox, &meta, &audits, &heads)
+        let events_written = (&warnings, &events, &folded, &outbox, &meta, &audits, &heads)
             .transaction(|(warnings, events, folded, outbox, meta, audits, heads)| {
                 for (key, value) in &puts {
                     warnings.insert(key.as_slice(), value.as_slice())?;
@@ -143,8 +148,9 @@ impl Store {
                 Ok(written)
             })
             .map_err(abort)?;
+        made();
         self.durable().await?;
-        Ok(written)
+        Ok(events_written)
     }
 
     /// One warning, by its sender and id.

@@ -76,14 +76,17 @@ impl Warnings {
     ) -> Result<Warning, WarningsError> {
         self.authorize(caller, Action::RaiseWarning)?;
         let content = self.checked(content)?;
-        let _writer = self.writer.lock().await;
+        let writer = self.writer.lock().await;
         let mut stored = self.load("", id)?;
         stored.warning = stored.warning.revise(content, Utc::now())?;
         let warning = stored.warning.clone();
-        self.commit(WarningChange {
-            put: vec![stored],
-            ..WarningChange::default()
-        })
+        self.commit(
+            writer,
+            WarningChange {
+                put: vec![stored],
+                ..WarningChange::default()
+            },
+        )
         .await?;
         Ok(warning)
     }
@@ -93,7 +96,7 @@ impl Warnings {
     /// warning for its addressees, in one write.
     pub async fn issue(&self, caller: &Caller, id: &str) -> Result<Warning, WarningsError> {
         self.authorize(caller, Action::IssueWarning)?;
-        let _writer = self.writer.lock().await;
+        let writer = self.writer.lock().await;
         let mut stored = self.load("", id)?;
         let now = Utc::now();
         stored.warning = stored
@@ -133,7 +136,7 @@ impl Warnings {
         change
             .audit
             .push(self.audit_event(AuditKind::WarningIssued, &caller.subject, &issued, detail));
-        self.commit(change).await?;
+        self.commit(writer, change).await?;
         tracing::info!(warning = %issued.id, level = %issued.content.level, "warning issued");
         Ok(issued)
     }
@@ -198,18 +201,21 @@ impl Warnings {
         };
         let warning = Warning::new_draft(new_id(), &self.org, draft.content, "tocsin", Utc::now());
         let text = format!("proposed: crossed {}", draft.crossed.join(", "));
-        let _writer = self.writer.lock().await;
-        self.commit(WarningChange {
-            events: vec![Self::event(&warning, "proposed", text)],
-            put: vec![StoredWarning {
-                warning: warning.clone(),
-                responses: Default::default(),
-                received: false,
-                via: Vec::new(),
-            }],
-            marks: vec![mark],
-            ..WarningChange::default()
-        })
+        let writer = self.writer.lock().await;
+        self.commit(
+            writer,
+            WarningChange {
+                events: vec![Self::event(&warning, "proposed", text)],
+                put: vec![StoredWarning {
+                    warning: warning.clone(),
+                    responses: Default::default(),
+                    received: false,
+                    via: Vec::new(),
+                }],
+                marks: vec![mark],
+                ..WarningChange::default()
+            },
+        )
         .await?;
         Ok(Some(warning))
     }
@@ -248,20 +254,23 @@ impl Warnings {
     }
 
     async fn put_new(&self, draft: Warning, kind: &str) -> Result<Warning, WarningsError> {
-        let _writer = self.writer.lock().await;
+        let writer = self.writer.lock().await;
         tracing::info!(warning = %draft.id, msg_type = %draft.msg_type, "warning {kind}");
         let detail = format!("{} draft, TLP:{}", draft.msg_type, draft.content.tlp);
         let audit = self.audit_event(AuditKind::WarningRaised, &draft.author, &draft, detail);
-        self.commit(WarningChange {
-            put: vec![StoredWarning {
-                warning: draft.clone(),
-                responses: Default::default(),
-                received: false,
-                via: Vec::new(),
-            }],
-            audit: vec![audit],
-            ..WarningChange::default()
-        })
+        self.commit(
+            writer,
+            WarningChange {
+                put: vec![StoredWarning {
+                    warning: draft.clone(),
+                    responses: Default::default(),
+                    received: false,
+                    via: Vec::new(),
+                }],
+                audit: vec![audit],
+                ..WarningChange::default()
+            },
+        )
         .await?;
         Ok(draft)
     }

@@ -14,7 +14,7 @@ use std::time::Duration;
 use tokio::sync::{Notify, watch};
 
 use super::statements::response_entry;
-use super::{Warnings, WarningsError};
+use super::{Warnings, WarningsError, Writer};
 use crate::federation::warning_view::shared_situation;
 use crate::model::audit::AuditKind;
 use crate::model::shared_warning::{ResponseKind, SharedEscalation, SharedWarning, WarningResponse};
@@ -112,9 +112,9 @@ impl Warnings {
 
     /// `escalate_due` over every warning; returns the next deadline of each.
     async fn escalate_all(&self, now: DateTime<Utc>) -> Result<Deadlines, WarningsError> {
-        let _writer = self.writer.lock().await;
+        let writer = self.writer.lock().await;
         let all = self.store.warnings()?;
-        self.escalate(all, now).await
+        self.escalate(writer, all, now).await
     }
 
     /// `escalate_due` over the warnings `keys` only, updating their entries
@@ -128,12 +128,12 @@ impl Warnings {
         if keys.is_empty() {
             return Ok(());
         }
-        let _writer = self.writer.lock().await;
+        let writer = self.writer.lock().await;
         let mut candidates = Vec::with_capacity(keys.len());
         for (sender, id) in &keys {
             candidates.extend(self.store.warning(sender, id)?);
         }
-        let next = self.escalate(candidates, now).await?;
+        let next = self.escalate(writer, candidates, now).await?;
         for key in &keys {
             deadlines.remove(key);
         }
@@ -142,9 +142,11 @@ impl Warnings {
     }
 
     /// Records and sends the escalations of `candidates` due at `now`, the
-    /// writer lock held; returns the next deadline of each that has one.
+    /// writer lock held until the write is made; returns the next deadline
+    /// of each that has one.
     async fn escalate(
         &self,
+        writer: Writer<'_>,
         candidates: Vec<StoredWarning>,
         now: DateTime<Utc>,
     ) -> Result<Deadlines, WarningsError> {
@@ -224,7 +226,7 @@ impl Warnings {
                 })
                 .collect();
             change.audit.extend(audit);
-            self.commit(change).await?;
+            self.commit(writer, change).await?;
         }
         Ok(next)
     }

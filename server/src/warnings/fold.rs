@@ -57,10 +57,10 @@ impl Warnings {
                 return Ok(Folded::Skipped);
             }
         };
-        let _writer = self.writer.lock().await;
+        let writer = self.writer.lock().await;
         match self.fold(state, entry, statement)? {
             Some(change) => {
-                self.commit(change).await?;
+                self.commit(writer, change).await?;
                 Ok(Folded::Done)
             }
             None => Ok(Folded::Waiting),

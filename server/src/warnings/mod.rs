@@ -82,13 +82,17 @@ pub struct Warnings {
     org: String,
     settings: Arc<WarningsSection>,
     federation: Option<FederationState>,
-    /// Held by every read-modify-write of warnings, so none is lost.
+    /// Held by every read-modify-write of warnings, so none is lost, until
+    /// its write is made (not until it is flushed: see `commit`).
     writer: Arc<tokio::sync::Mutex<()>>,
     /// The sequence number of the last feed event.
     events: Arc<watch::Sender<u64>>,
     /// This node's warnings changed since the escalator last looked; wakes it.
     changed: Arc<escalator::Changed>,
 }
+
+/// The right to read, change and write warnings (the lock `writer`).
+pub(crate) type Writer<'a> = tokio::sync::MutexGuard<'a, ()>;
 
 impl Warnings {
     pub fn new(
@@ -158,8 +162,16 @@ impl Warnings {
             })
     }
 
-    /// Writes `change`, then tells watchers, subscribers and the escalator.
-    pub(crate) async fn commit(&self, change: WarningChange) -> Result<Vec<WarningEvent>, StoreError> {
+    /// Writes `change`, releasing `writer` once it is written and before
+    /// it is flushed, then tells watchers, subscribers and the escalator
+    /// once it is on disk. The next writer may read what this one wrote
+    /// during the flush: sled flushes its log in order, so that writer's
+    /// flush cannot make its own write durable without this one.
+    pub(crate) async fn commit(
+        &self,
+        writer: Writer<'_>,
+        change: WarningChange,
+    ) -> Result<Vec<WarningEvent>, StoreError> {
         let queued = !change.outbox.is_empty();
         // Only this node's own warnings have deadlines it escalates.
         let own: Vec<_> = change
@@ -168,12 +180,17 @@ impl Warnings {
             .filter(|w| !w.received)
             .map(|w| w.key())
             .collect();
-        let written = self.store.commit_warnings(change).await?;
+        let written = self.store.commit_warnings(change, move || drop(writer)).await?;
         if queued && let Some(federation) = &self.federation {
             federation.outbox_grew();
         }
         if let Some(last) = written.last() {
-            self.events.send_replace(last.seq);
+            // A later write may have been announced first.
+            self.events.send_if_modified(|head| {
+                let newer = last.seq > *head;
+                *head = (*head).max(last.seq);
+                newer
+            });
         }
         self.changed.add(own.into_iter());
         Ok(written)

@@ -6,7 +6,7 @@
 use chrono::{DateTime, Utc};
 
 use super::statements::response_entry;
-use super::{Warnings, WarningsError};
+use super::{Warnings, WarningsError, Writer};
 use crate::model::audit::AuditKind;
 use crate::model::caller::{Caller, Role};
 use crate::model::shared_warning::{ResponseKind, SharedAction, SharedActionUpdate, WarningResponse};
@@ -38,7 +38,7 @@ impl Warnings {
         kind: AckKind,
     ) -> Result<StoredWarning, WarningsError> {
         self.authorize(caller, Access::AcknowledgeWarning)?;
-        let _writer = self.writer.lock().await;
+        let writer = self.writer.lock().await;
         let mut stored = self.answerable(sender, id)?;
         let now = Utc::now();
         let ack = Acknowledgement {
@@ -54,6 +54,7 @@ impl Warnings {
         let text = format!("acknowledged by {}: {}", self.org, kind.as_str());
         let role = acting_role(caller, &[Role::FocalPoint, Role::DecisionMaker]);
         self.respond(
+            writer,
             stored,
             &caller.subject,
             ResponseKind::Acknowledgement(kind),
@@ -75,7 +76,7 @@ impl Warnings {
         justification: &str,
     ) -> Result<StoredWarning, WarningsError> {
         self.authorize(caller, Access::DecideWarning)?;
-        let _writer = self.writer.lock().await;
+        let writer = self.writer.lock().await;
         let mut stored = self.answerable(sender, id)?;
         let now = Utc::now();
         let decision = Decision {
@@ -97,6 +98,7 @@ impl Warnings {
         };
         let role = acting_role(caller, &[Role::DecisionMaker]);
         self.respond(
+            writer,
             stored,
             &caller.subject,
             response,
@@ -117,7 +119,7 @@ impl Warnings {
         new: NewAction,
     ) -> Result<StoredWarning, WarningsError> {
         self.authorize(caller, Access::RecordAction)?;
-        let _writer = self.writer.lock().await;
+        let writer = self.writer.lock().await;
         let mut stored = self.actionable(sender, id)?;
         if let Some(decision) = &new.decision_id
             && !stored.responses.decisions.iter().any(|d| &d.id == decision)
@@ -152,6 +154,7 @@ impl Warnings {
         let role = acting_role(caller, &[Role::DecisionMaker, Role::FocalPoint]);
         let unique = format!("{}.0", action.id);
         self.respond(
+            writer,
             stored,
             &caller.subject,
             shared_action(&action, role),
@@ -174,7 +177,7 @@ impl Warnings {
         outcome: Option<String>,
     ) -> Result<StoredWarning, WarningsError> {
         self.authorize(caller, Access::RecordAction)?;
-        let _writer = self.writer.lock().await;
+        let writer = self.writer.lock().await;
         let mut stored = self.load(sender, id)?;
         if !action_recorded_here(&self.org, action_id) {
             return Err(WarningsError::Precondition(format!(
@@ -196,6 +199,7 @@ impl Warnings {
         let role = acting_role(caller, &[Role::DecisionMaker, Role::FocalPoint]);
         let unique = format!("{}.{}", action.id, action.updates.len());
         self.respond(
+            writer,
             stored,
             &caller.subject,
             shared_action(&action, role),
@@ -216,7 +220,7 @@ impl Warnings {
         decision_id: &str,
     ) -> Result<StoredWarning, WarningsError> {
         self.authorize(caller, Access::CloseWarning)?;
-        let _writer = self.writer.lock().await;
+        let writer = self.writer.lock().await;
         let mut stored = self.load("", id)?;
         let decisions: Vec<Decision> = stored
             .responses
@@ -238,6 +242,7 @@ impl Warnings {
         };
         let role = acting_role(caller, &[Role::Reviewer, Role::DecisionMaker]);
         self.respond(
+            writer,
             stored,
             &caller.subject,
             response,
@@ -260,7 +265,7 @@ impl Warnings {
         lessons: &str,
     ) -> Result<StoredWarning, WarningsError> {
         self.authorize(caller, Access::WriteAfterActionNote)?;
-        let _writer = self.writer.lock().await;
+        let writer = self.writer.lock().await;
         let mut stored = self.load(sender, id)?;
         if stored.warning.issued.is_none() {
             return Err(WarningsError::Precondition(format!(
@@ -286,12 +291,15 @@ impl Warnings {
             &stored.warning,
             format!("outcome {outcome}"),
         );
-        self.commit(WarningChange {
-            put: vec![stored.clone()],
-            events: vec![event],
-            audit: vec![audit],
-            ..WarningChange::default()
-        })
+        self.commit(
+            writer,
+            WarningChange {
+                put: vec![stored.clone()],
+                events: vec![event],
+                audit: vec![audit],
+                ..WarningChange::default()
+            },
+        )
         .await?;
         Ok(stored)
     }
@@ -300,6 +308,7 @@ impl Warnings {
     #[allow(clippy::too_many_arguments)]
     async fn respond(
         &self,
+        writer: Writer<'_>,
         stored: StoredWarning,
         actor: &str,
         kind: ResponseKind,
@@ -350,7 +359,7 @@ impl Warnings {
                 .audit
                 .push(self.audit_event(kind, actor, &stored.warning, detail));
         }
-        self.commit(change).await?;
+        self.commit(writer, change).await?;
         Ok(stored)
     }
 

@@ -20,7 +20,7 @@ use crate::model::warning::{
     WarningContent, WarningLevel, WarningStatus,
 };
 use crate::policy::AccessPolicy;
-use crate::store::Store;
+use crate::store::{Store, WarningChange};
 
 fn user(subject: &str, roles: &[Role]) -> Caller {
     Caller {
@@ -257,6 +257,27 @@ async fn each_warning_change_is_one_write_with_its_audit_entry() {
     assert_eq!(flushes() - before, 1, "issuing is one write");
     assert_eq!(audited(AuditKind::WarningIssued), 1);
     assert!(warnings.store.verify_audit().unwrap().problem.is_none());
+}
+
+#[tokio::test]
+async fn a_warning_write_lets_the_next_writer_in_before_its_flush() {
+    use std::sync::atomic::Ordering;
+    let dir = tempfile::tempdir().unwrap();
+    let (_assessments, warnings) = open(dir.path(), settings());
+    let flushes = || warnings.store.flushes.load(Ordering::SeqCst);
+    let before = flushes();
+    let mut made_at = None;
+    warnings
+        .store
+        .commit_warnings(WarningChange::default(), || made_at = Some(flushes()))
+        .await
+        .unwrap();
+    assert_eq!(made_at, Some(before), "the writer is let go before the flush");
+    assert_eq!(
+        flushes(),
+        before + 1,
+        "and the write is flushed before it returns"
+    );
 }
 
 #[tokio::test]
