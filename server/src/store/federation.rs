@@ -14,6 +14,7 @@ use std::collections::BTreeSet;
 
 use crate::model::statement::Statement;
 use crate::model::verified::Verified;
+use crate::store::binary::{decode_record, encode_record};
 use crate::store::codec::{decode, encode};
 use crate::store::federation_batch::Inbound;
 use crate::store::{Store, StoreError};
@@ -156,10 +157,7 @@ impl Store {
         projected: &[String],
         made: impl FnOnce(),
     ) -> Result<Vec<u64>, StoreError> {
-        let encoded = entries
-            .iter()
-            .map(|e| encode(OUTBOX, e))
-            .collect::<Result<Vec<_>, _>>()?;
+        let encoded: Vec<Vec<u8>> = entries.iter().map(encode_record).collect();
         let (outbox, marks, meta) = (self.tree(OUTBOX)?, self.tree(PROJECTED)?, self.tree("meta")?);
         let seqs = (&outbox, &marks, &meta)
             .transaction(|(outbox, marks, meta)| {
@@ -198,7 +196,7 @@ impl Store {
             .take(limit)
             .map(|entry| {
                 let (key, value) = entry?;
-                Ok((u64_of(&key)?, decode(OUTBOX, &key, &value)?))
+                Ok((u64_of(&key)?, decode_record(OUTBOX, &key, &value)?))
             })
             .collect()
     }
@@ -266,7 +264,7 @@ impl Store {
         marks: &[String],
         made: impl FnOnce(),
     ) -> Result<u64, StoreError> {
-        let value = encode(OUTBOX, entry)?;
+        let value = encode_record(entry);
         let (outbox, meta, retracted) = (self.tree(OUTBOX)?, self.tree("meta")?, self.tree(RETRACTED)?);
         let projected = self.tree(PROJECTED)?;
         let seq = (&outbox, &meta, &retracted, &projected)
@@ -316,7 +314,7 @@ impl Store {
                 .position(|b| *b == 0)
                 .and_then(|nul| std::str::from_utf8(&key[nul + 1..]).ok());
             if id.is_some_and(&wanted) {
-                found.push(decode(INBOX, &key, &value)?);
+                found.push(decode_record(INBOX, &key, &value)?);
             }
         }
         Ok(found)
@@ -327,7 +325,7 @@ impl Store {
             .iter()
             .map(|entry| {
                 let (key, value) = entry?;
-                decode(INBOX, &key, &value)
+                decode_record(INBOX, &key, &value)
             })
             .collect()
     }
@@ -336,7 +334,7 @@ impl Store {
         let key = inbox_key(origin, id);
         self.tree(INBOX)?
             .get(&key)?
-            .map(|v| decode(INBOX, &key, &v))
+            .map(|v| decode_record(INBOX, &key, &v))
             .transpose()
     }
 
@@ -348,7 +346,7 @@ impl Store {
     ) -> Result<(), StoreError> {
         for entry in self.tree(INBOX)?.iter() {
             let (key, value) = entry?;
-            each(decode(INBOX, &key, &value)?)?;
+            each(decode_record(INBOX, &key, &value)?)?;
         }
         Ok(())
     }

@@ -12,7 +12,8 @@ use sled::transaction::{ConflictableTransactionError, TransactionalTree};
 use crate::model::audit::AuditEvent;
 use crate::model::statement::StatementBody;
 use crate::store::audit::{AUDIT, AUDIT_HEAD, Chain};
-use crate::store::codec::{decode, encode};
+use crate::store::binary::{decode_record, encode_record};
+use crate::store::codec::encode;
 use crate::store::federation::{Applied, Arrival, Equivocation, InboxEntry, OutboxEntry, Refusal};
 use crate::store::federation::{
     CURSORS, INBOX, LEDGER, NEXT_SEQ, OUTBOX, QUARANTINE, QUEUED, REFUSALS, RETRACTED, abort, inbox_key,
@@ -113,8 +114,8 @@ impl Store {
                     encoded.push(Some(Encoded {
                         logged,
                         key: inbox_key(&entry.origin, &entry.statement_id),
-                        value: encode(INBOX, &entry)?,
-                        forward: forward.as_ref().map(|f| encode(OUTBOX, f)).transpose()?,
+                        value: encode_record(&entry),
+                        forward: forward.as_ref().map(encode_record),
                         queued: forward
                             .iter()
                             .flat_map(|f| f.recipients.iter().map(|p| ledger_key(&f.statement_id, p)))
@@ -299,7 +300,7 @@ fn store_one(
         return Ok(Applied::Stored);
     };
     let existing: InboxEntry =
-        decode(INBOX, &e.key, &existing).map_err(ConflictableTransactionError::Abort)?;
+        decode_record(INBOX, &e.key, &existing).map_err(ConflictableTransactionError::Abort)?;
     if existing.payload_sha256 == e.entry.payload_sha256 {
         return Ok(Applied::Duplicate);
     }

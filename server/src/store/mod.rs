@@ -8,6 +8,7 @@
 
 mod assessments;
 mod audit;
+mod binary;
 mod codec;
 mod federation;
 mod federation_batch;
@@ -149,6 +150,8 @@ fn is_locked(e: &std::io::Error) -> bool {
     e.kind() == std::io::ErrorKind::WouldBlock || e.to_string().contains("could not acquire lock")
 }
 
+#[cfg(test)]
+mod binary_tests;
 #[cfg(test)]
 mod federation_batch_tests;
 #[cfg(test)]

@@ -1,11 +1,21 @@
-//! The store's schema version, written once and checked at every open.
+//! The store's schema version, written once and checked at every open;
+//! a store of an older version this code can read is upgraded in place.
 
 use std::path::Path;
 
 use crate::store::StoreError;
 
 /// Version of the on-disk layout this code reads and writes.
-pub const SCHEMA_VERSION: u32 = 1;
+///
+/// 2: inbox and outbox entries in a binary layout (`binary.rs`), the
+/// signed envelope kept as bytes rather than base64 text. Version 1 stores
+/// open as they are: their JSON entries are still read. The number goes
+/// up so that a build that knows only version 1 refuses the store instead
+/// of failing on its first binary entry.
+pub const SCHEMA_VERSION: u32 = 2;
+
+/// The oldest version this code reads, and so upgrades by writing its own.
+const OLDEST_READ: u32 = 1;
 
 const KEY: &[u8] = b"schema_version";
 
@@ -20,6 +30,12 @@ pub(super) fn check_or_init(db: &sled::Db, path: &Path) -> Result<(), StoreError
                     path: path.to_owned(),
                 })?;
             if found == SCHEMA_VERSION {
+                return Ok(());
+            }
+            if (OLDEST_READ..SCHEMA_VERSION).contains(&found) {
+                db.insert(KEY, &SCHEMA_VERSION.to_be_bytes())?;
+                db.flush()?;
+                tracing::info!(from = found, to = SCHEMA_VERSION, "store schema upgraded");
                 return Ok(());
             }
             let advice = if found > SCHEMA_VERSION {

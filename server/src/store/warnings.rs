@@ -15,6 +15,7 @@ use sled::transaction::ConflictableTransactionError;
 use crate::model::audit::AuditEvent;
 use crate::model::warning::{Responses, Warning};
 use crate::store::audit::{AUDIT, AUDIT_HEAD, Chain};
+use crate::store::binary::encode_record;
 use crate::store::codec::{decode, encode};
 use crate::store::federation::{abort, queue_outbox, u64_of};
 use crate::store::{OutboxEntry, Store, StoreError};
@@ -105,11 +106,7 @@ impl Store {
                 ))
             })
             .collect::<Result<Vec<_>, StoreError>>()?;
-        let outbox_values = change
-            .outbox
-            .iter()
-            .map(|e| encode(OUTBOX, e))
-            .collect::<Result<Vec<_>, _>>()?;
+        let outbox_values: Vec<Vec<u8>> = change.outbox.iter().map(encode_record).collect();
         let trees =
             [WARNINGS, EVENTS, FOLDED, OUTBOX, "meta", AUDIT, AUDIT_HEAD].map(|t| self.warnings_tree(t));
         let [warnings, events, folded, outbox, meta, audits, heads] = trees;
