@@ -24,7 +24,7 @@ use crate::model::signature_check::Proven;
 use crate::model::statement::{Statement, StatementBody};
 use crate::model::verified::Verified;
 use crate::policy::sharing::StatementFacts;
-use crate::store::{Applied, Arrival, Inbound, OutboxEntry, Refusal, StoreError};
+use crate::store::{Applied, Arrival, BatchWritten, Inbound, OutboxEntry, Refusal, StoreError};
 
 /// What became of a delivery.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -110,27 +110,34 @@ pub async fn apply_batch(state: &FederationState, batch: CheckedBatch) -> Result
         Ok(c) => received_event(from, c.verified.value(), applied),
         Err(reason) => Some(AuditEvent::peer(AuditKind::DeliveryRefused, from).detail(reason)),
     };
+    // Once the batch is written, during its flush: the warnings fold
+    // starts on it, and the views' copy of the inbox takes it in.
+    let made = |written: &BatchWritten| {
+        if written.logged {
+            state.warning_arrived();
+        }
+        let stored_now = checked
+            .iter()
+            .zip(&written.applied)
+            .filter_map(|(c, applied)| match c {
+                Ok(c) if *applied == Applied::Stored => Some(received::Stored {
+                    statement: c.verified.value(),
+                    relays: &c.relays,
+                    received_at: now,
+                    retracts: &c.retracts,
+                }),
+                _ => None,
+            });
+        // The batch is stored whatever happens here: a copy that cannot be
+        // brought forward is dropped, and the next view reads the inbox.
+        if let Err(e) = received::note_stored(state, written, stored_now) {
+            tracing::warn!(error = %e, "received summaries will be read from the inbox again");
+        }
+    };
     let written = state
         .store
-        .apply_inbound_batch_then(from, &cursor, &batch, &audit, &|| state.warning_arrived())
+        .apply_inbound_batch_then(from, &cursor, &batch, &audit, &made)
         .await?;
-    let stored_now = checked
-        .iter()
-        .zip(&written.applied)
-        .filter_map(|(c, applied)| match c {
-            Ok(c) if *applied == Applied::Stored => Some(received::Stored {
-                statement: c.verified.value(),
-                relays: &c.relays,
-                received_at: now,
-                retracts: &c.retracts,
-            }),
-            _ => None,
-        });
-    // The batch is stored whatever happens here: a copy that cannot be
-    // brought forward is dropped, and the next view reads the inbox.
-    if let Err(e) = received::note_stored(state, &written, stored_now) {
-        tracing::warn!(error = %e, "received summaries will be read from the inbox again");
-    }
     let (mut stored, mut forwarded) = (0, false);
     let mut received = Vec::with_capacity(written.applied.len());
     for (c, applied) in checked.iter().zip(written.applied) {

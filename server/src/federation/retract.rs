@@ -41,7 +41,9 @@ pub async fn retract(
     let retraction_id = format!("{prefix}retraction");
     let mark = withdrawn_mark(assessment_id, version);
     if state.store.is_projected(&mark)? {
-        // Already retracted: the same id must never name other bytes.
+        // Already retracted: the same id must never name other bytes. The
+        // retraction that set the mark may still be being flushed.
+        state.store.sync().await?;
         return Ok(Some(retraction_id));
     }
     let mut ids = Vec::new();

@@ -100,9 +100,13 @@ async fn feed(
             // A new policy: the subscriber resumes under it, from the start.
             return;
         }
-        changes.borrow_and_update();
+        // Only entries on disk: a later one may be written, not yet flushed.
+        let durable = *changes.borrow_and_update();
         let batch = match state.store.outbox_after(after, BATCH) {
-            Ok(batch) => batch,
+            Ok(mut batch) => {
+                batch.retain(|(seq, _)| *seq <= durable);
+                batch
+            }
             Err(e) => {
                 tracing::error!(error = %e, %peer, "cannot read the outbox");
                 let _ = tx

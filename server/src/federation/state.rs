@@ -60,8 +60,7 @@ impl FederationState {
         hop_limit: u32,
         max_message_bytes: usize,
     ) -> Self {
-        let head = store.outbox_head().unwrap_or_default();
-        let (outbox, _) = watch::channel(head);
+        let (outbox, _) = watch::channel(store.durable_outbox_head());
         let (inbox, _) = watch::channel(0);
         let (sharing, _) = watch::channel(Arc::new(Sharing {
             policy: sharing,
@@ -104,10 +103,15 @@ impl FederationState {
         self.outbox_writer.lock().await
     }
 
-    /// Tells waiting subscribers that the outbox has new entries.
+    /// Tells waiting subscribers that the outbox has new entries on disk
+    /// (up to the store's `durable_outbox_head`, which only goes up).
     pub fn outbox_grew(&self) {
-        let head = self.store.outbox_head().unwrap_or_default();
-        self.outbox.send_replace(head);
+        let head = self.store.durable_outbox_head();
+        self.outbox.send_if_modified(|announced| {
+            let newer = head > *announced;
+            *announced = (*announced).max(head);
+            newer
+        });
     }
 
     /// The sharing policy in force, with its epoch.

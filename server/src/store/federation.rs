@@ -180,6 +180,9 @@ impl Store {
             .map_err(abort)?;
         made();
         self.durable().await?;
+        if let Some(last) = seqs.last() {
+            self.outbox_durable_to(*last);
+        }
         Ok(seqs)
     }
 
@@ -202,6 +205,23 @@ impl Store {
     }
 
     /// The last sequence number given, 0 when the outbox is empty.
+    /// The outbox's last sequence number up to which every entry is on
+    /// disk. An entry written later may be there already, made but not
+    /// yet flushed (writers let the next one in before their flush): what
+    /// is read for peers stops here, so that no peer is sent an entry a
+    /// crash could still take back, and its number give to another.
+    pub fn durable_outbox_head(&self) -> u64 {
+        self.durable_outbox.load(std::sync::atomic::Ordering::SeqCst)
+    }
+
+    /// Notes that the outbox is on disk up to `seq`, after the flush of
+    /// the write that gave it: sled flushes its log in order, so every
+    /// earlier entry is on disk too.
+    pub(super) fn outbox_durable_to(&self, seq: u64) {
+        self.durable_outbox
+            .fetch_max(seq, std::sync::atomic::Ordering::SeqCst);
+    }
+
     pub fn outbox_head(&self) -> Result<u64, StoreError> {
         match self.tree("meta")?.get(NEXT_SEQ)? {
             Some(bytes) => Ok(u64_of(&bytes)? - 1),
@@ -256,7 +276,10 @@ impl Store {
 
     /// Marks this node's own statements retracted by `retraction_id` and
     /// queues the retraction, in one transaction.
-    /// `marks` are set, and `made` called, as by `append_outbox`.
+    /// `marks` are set, and `made` called, as by `append_outbox`. The
+    /// arrival log's head does not move: this node's own statements are
+    /// never in its inbox (a peer cannot deliver them), so the views' copy
+    /// of the inbox has nothing to take in.
     pub async fn retract_own(
         &self,
         entry: &OutboxEntry,
@@ -286,6 +309,7 @@ impl Store {
             .map_err(abort)?;
         made();
         self.durable().await?;
+        self.outbox_durable_to(seq);
         Ok(seq)
     }
 
@@ -406,14 +430,15 @@ pub(super) fn u64_of(bytes: &[u8]) -> Result<u64, StoreError> {
 }
 
 /// Appends encoded outbox entries inside a transaction over the outbox and
-/// `meta` trees, numbering them from the outbox's next sequence number.
+/// `meta` trees, numbering them from the outbox's next sequence number;
+/// returns the last number given (`None` for no entries).
 pub(super) fn queue_outbox(
     outbox: &sled::transaction::TransactionalTree,
     meta: &sled::transaction::TransactionalTree,
     encoded: &[Vec<u8>],
-) -> Result<(), ConflictableTransactionError<StoreError>> {
+) -> Result<Option<u64>, ConflictableTransactionError<StoreError>> {
     if encoded.is_empty() {
-        return Ok(());
+        return Ok(None);
     }
     let mut next = match meta.get(NEXT_SEQ)? {
         Some(bytes) => u64_of(&bytes).map_err(ConflictableTransactionError::Abort)?,
@@ -424,7 +449,7 @@ pub(super) fn queue_outbox(
         next += 1;
     }
     meta.insert(NEXT_SEQ, &next.to_be_bytes())?;
-    Ok(())
+    Ok(Some(next - 1))
 }
 
 pub(super) fn abort(e: TransactionError<StoreError>) -> StoreError {

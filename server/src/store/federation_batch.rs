@@ -43,15 +43,20 @@ pub enum Inbound<'a> {
     Refused(Refusal),
 }
 
-/// What a batch write did: what became of each delivery, in order, and
-/// the arrival log's head just before the write and just after it (equal
-/// when it stored nothing).
+/// What a batch write did: what became of each delivery, in order, the
+/// arrival log's head just before the write and just after it (equal when
+/// it stored nothing), and whether it added a warning or a response to the
+/// arrival log.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct BatchWritten {
     pub applied: Vec<Applied>,
     pub head_before: u64,
     pub head_after: u64,
+    pub logged: bool,
 }
+
+/// Called with what a batch write did once it is made, before its flush.
+pub type Made<'f> = &'f (dyn Fn(&BatchWritten) + Sync);
 
 /// What to write to the audit trail for delivery `index` of a batch, given
 /// what became of it (a refused delivery is reported as `Duplicate`).
@@ -82,24 +87,23 @@ impl Store {
         audit: AuditOf<'_>,
     ) -> Result<Vec<Applied>, StoreError> {
         let written = self
-            .apply_inbound_batch_then(peer, cursor, batch, audit, &|| {})
+            .apply_inbound_batch_then(peer, cursor, batch, audit, &|_| {})
             .await?;
         Ok(written.applied)
     }
 
-    /// [`apply_inbound_batch`](Self::apply_inbound_batch), calling `logged`
-    /// once the batch is written and before it is flushed, if it added to
-    /// the arrival log (a warning or a response was stored): whoever
-    /// follows the log may start on it during the flush. sled's log is
-    /// flushed in order, so a later flush makes this batch durable too.
-    /// Returns what the write did, the arrival log's heads included.
+    /// [`apply_inbound_batch`](Self::apply_inbound_batch), calling `made`
+    /// once the batch is written and before it is flushed: whoever follows
+    /// the arrival log or holds a copy of the inbox may start on it during
+    /// the flush. sled's log is flushed in order, so a later flush makes
+    /// this batch durable too. Returns what the write did.
     pub async fn apply_inbound_batch_then(
         &self,
         peer: &str,
         cursor: &[u8],
         batch: &[Inbound<'_>],
         audit: AuditOf<'_>,
-        logged: &(dyn Fn() + Sync),
+        made: Made<'_>,
     ) -> Result<BatchWritten, StoreError> {
         let mut encoded = Vec::with_capacity(batch.len());
         let mut refusals = Vec::new();
@@ -150,7 +154,7 @@ impl Store {
             ledger,
         ] = trees;
         let now = Utc::now();
-        let (applied, head_before, head_after) = (
+        let (applied, head_before, head_after, queued) = (
             &inbox?,
             &cursors?,
             &quarantine?,
@@ -180,6 +184,7 @@ impl Store {
                     let mut applied = Vec::with_capacity(batch.len());
                     let mut chain = Chain::start(heads)?;
                     let head_before = next_of(meta, NEXT_ARRIVAL)? - 1;
+                    let mut queued = None;
                     for (index, item) in batch.iter().enumerate() {
                         let outcome = match (item, &encoded[index], &refusals[index]) {
                             (Inbound::Statement { retracts, .. }, Some(e), _) => {
@@ -193,6 +198,7 @@ impl Store {
                                         let next = next_of(meta, NEXT_SEQ)?;
                                         outbox.insert(&next.to_be_bytes(), forward.as_slice())?;
                                         meta.insert(NEXT_SEQ, &(next + 1).to_be_bytes())?;
+                                        queued = Some(next);
                                         // Durable with the queueing: a retraction
                                         // follows to these peers even if this node
                                         // stops before recording the deliveries.
@@ -222,23 +228,26 @@ impl Store {
                     chain.finish(heads)?;
                     cursors.insert(peer.as_bytes(), cursor)?;
                     let head_after = next_of(meta, NEXT_ARRIVAL)? - 1;
-                    Ok((applied, head_before, head_after))
+                    Ok((applied, head_before, head_after, queued))
                 },
             )
             .map_err(abort)?;
-        let added_to_log = applied
+        let logged = applied
             .iter()
             .zip(&encoded)
             .any(|(applied, e)| *applied == Applied::Stored && e.as_ref().is_some_and(|e| e.logged));
-        if added_to_log {
-            logged();
-        }
-        self.durable().await?;
-        Ok(BatchWritten {
+        let written = BatchWritten {
             applied,
             head_before,
             head_after,
-        })
+            logged,
+        };
+        made(&written);
+        self.durable().await?;
+        if let Some(last) = queued {
+            self.outbox_durable_to(last);
+        }
+        Ok(written)
     }
 
     /// Up to `limit` entries of the arrival log after `seq`: the sequence

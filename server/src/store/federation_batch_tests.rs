@@ -20,17 +20,22 @@ fn statement<'a>(verified: &'a Verified<Statement>, forward: bool) -> Inbound<'a
             from: "xaa",
             at: Utc::now(),
         },
-        forward: forward.then(|| OutboxEntry {
-            statement_id: verified.value().id.clone(),
-            origin: "xaa".into(),
-            envelope: vec![1],
-            relays: vec![],
-            recipients: BTreeSet::from(["au".to_owned()]),
-            added_at: Utc::now(),
-            epoch: 1,
-            retraction: false,
-        }),
+        forward: forward.then(|| outgoing(&verified.value().id)),
         retracts: vec![("xaa".into(), "old".into())],
+    }
+}
+
+/// `id` from `xaa`, queued for the AU.
+fn outgoing(id: &str) -> OutboxEntry {
+    OutboxEntry {
+        statement_id: id.into(),
+        origin: "xaa".into(),
+        envelope: vec![1],
+        relays: vec![],
+        recipients: BTreeSet::from(["au".to_owned()]),
+        added_at: Utc::now(),
+        epoch: 1,
+        retraction: false,
     }
 }
 
@@ -160,4 +165,36 @@ async fn batches_of_a_hundred_take_one_flush_each() {
     assert_eq!(store.flushes.load(Ordering::SeqCst) - before, 3);
     assert_eq!(store.inbox().unwrap().len(), 2 * N);
     assert_eq!(store.outbox_head().unwrap(), 2 * N as u64);
+}
+
+#[tokio::test]
+async fn an_outbox_entry_counts_as_on_disk_only_once_its_write_is_flushed() {
+    let dir = tempfile::tempdir().unwrap();
+    let store = Store::open(dir.path()).unwrap();
+    let mut during = None;
+    let made = || during = Some((store.outbox_head().unwrap(), store.durable_outbox_head()));
+    store
+        .append_outbox(&[outgoing("o1"), outgoing("o2")], &[], made)
+        .await
+        .unwrap();
+    assert_eq!(during, Some((2, 0)), "made, not yet on disk");
+    assert_eq!(store.durable_outbox_head(), 2);
+
+    // A relayed statement, queued as it is stored.
+    let s1 = incoming("s1", 1);
+    let seen = std::sync::Mutex::new(None);
+    let made = |_: &crate::store::BatchWritten| {
+        *seen.lock().unwrap() = Some((store.outbox_head().unwrap(), store.durable_outbox_head()));
+    };
+    store
+        .apply_inbound_batch_then("xaa", b"c1", &[statement(&s1, true)], &audit_of, &made)
+        .await
+        .unwrap();
+    assert_eq!(*seen.lock().unwrap(), Some((3, 2)));
+    assert_eq!(store.durable_outbox_head(), 3);
+
+    // Reopened, whatever is there survived.
+    drop(store);
+    let store = Store::open(dir.path()).unwrap();
+    assert_eq!(store.durable_outbox_head(), 3);
 }

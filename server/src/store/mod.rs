@@ -19,7 +19,7 @@ mod warnings;
 mod web_sessions;
 
 pub use federation::{Applied, Arrival, Equivocation, InboxEntry, OutboxEntry, Refusal};
-pub use federation_batch::{AuditOf, BatchWritten, Inbound};
+pub use federation_batch::{AuditOf, BatchWritten, Inbound, Made};
 pub use schema::SCHEMA_VERSION;
 pub use subscriptions::{DeadLetter, WebhookJob};
 pub use warnings::{StoredWarning, WarningChange, WarningEvent};
@@ -67,6 +67,10 @@ pub struct Store {
     db: sled::Db,
     assessments: sled::Tree,
     heads: sled::Tree,
+    /// The outbox sequence number up to which entries are on disk: raised
+    /// by each write to the outbox once it is flushed (see
+    /// `durable_outbox_head`).
+    durable_outbox: std::sync::Arc<std::sync::atomic::AtomicU64>,
     /// How many flushes this store waited for (tests count group commits).
     #[cfg(test)]
     pub(crate) flushes: std::sync::Arc<std::sync::atomic::AtomicU64>,
@@ -89,13 +93,22 @@ impl Store {
             source,
         })?;
         schema::check_or_init(&db, dir)?;
-        Ok(Self {
+        let store = Self {
             assessments: db.open_tree("assessments")?,
             heads: db.open_tree("assessment_heads")?,
             db,
+            durable_outbox: Default::default(),
             #[cfg(test)]
             flushes: Default::default(),
-        })
+        };
+        // What is there when the store opens is what survived.
+        store.outbox_durable_to(store.outbox_head()?);
+        Ok(store)
+    }
+
+    /// Waits until everything written so far is on disk.
+    pub async fn sync(&self) -> Result<(), StoreError> {
+        self.durable().await
     }
 
     /// Waits until everything written so far is on disk.

@@ -112,7 +112,7 @@ impl Store {
         let [warnings, events, folded, outbox, meta, audits, heads] = trees;
         let (warnings, events, folded, outbox, meta, audits, heads) =
             (warnings?, events?, folded?, outbox?, meta?, audits?, heads?);
-        let events_written = (&warnings, &events, &folded, &outbox, &meta, &audits, &heads)
+        let (events_written, queued) = (&warnings, &events, &folded, &outbox, &meta, &audits, &heads)
             .transaction(|(warnings, events, folded, outbox, meta, audits, heads)| {
                 for (key, value) in &puts {
                     warnings.insert(key.as_slice(), value.as_slice())?;
@@ -133,7 +133,7 @@ impl Store {
                     next += 1;
                 }
                 meta.insert(NEXT_EVENT, &next.to_be_bytes())?;
-                queue_outbox(outbox, meta, &outbox_values)?;
+                let queued = queue_outbox(outbox, meta, &outbox_values)?;
                 for mark in &change.marks {
                     folded.insert(mark.as_bytes(), &[])?;
                 }
@@ -142,11 +142,14 @@ impl Store {
                     chain.append(audits, event.clone())?;
                 }
                 chain.finish(heads)?;
-                Ok(written)
+                Ok((written, queued))
             })
             .map_err(abort)?;
         made();
         self.durable().await?;
+        if let Some(last) = queued {
+            self.outbox_durable_to(last);
+        }
         Ok(events_written)
     }
 

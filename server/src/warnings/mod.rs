@@ -133,9 +133,15 @@ impl Warnings {
         self.events.subscribe()
     }
 
-    /// Up to `limit` feed events after `seq`.
+    /// Up to `limit` feed events after `seq`, none after the last one
+    /// announced. An event is announced once it is on disk; a later one
+    /// may be written, not yet flushed, and must not be shown (or sent) in
+    /// case a crash loses it and its sequence number goes to another.
     pub fn events_after(&self, seq: u64, limit: usize) -> Result<Vec<WarningEvent>, StoreError> {
-        self.store.warning_events_after(seq, limit)
+        let announced = *self.events.borrow();
+        let mut events = self.store.warning_events_after(seq, limit)?;
+        events.retain(|e| e.seq <= announced);
+        Ok(events)
     }
 
     /// The warning `sender`/`id` as stored, for the node's own use (feeds,

@@ -260,7 +260,7 @@ async fn each_warning_change_is_one_write_with_its_audit_entry() {
 }
 
 #[tokio::test]
-async fn a_warning_write_lets_the_next_writer_in_before_its_flush() {
+async fn a_warning_write_is_made_before_it_is_flushed() {
     use std::sync::atomic::Ordering;
     let dir = tempfile::tempdir().unwrap();
     let (_assessments, warnings) = open(dir.path(), settings());
@@ -278,6 +278,40 @@ async fn a_warning_write_lets_the_next_writer_in_before_its_flush() {
         before + 1,
         "and the write is flushed before it returns"
     );
+}
+
+#[tokio::test]
+async fn feed_events_are_shown_only_once_announced_on_disk() {
+    let dir = tempfile::tempdir().unwrap();
+    let ada = user("ada", &[Role::Analyst]);
+    let (assessments, warnings) = open(dir.path(), settings());
+    let assessment = published(&assessments).await;
+    let draft = warnings.raise(&ada, content(&assessment)).await.unwrap();
+    let shown = |warnings: &Warnings| warnings.events_after(0, 100).unwrap().len();
+    let before = shown(&warnings);
+    // Written beside the commit path, as a write in the middle of its
+    // flush is seen from elsewhere: not announced, so not shown.
+    let event = Warnings::event(&draft, "revised", "by hand".into());
+    assert_eq!(before, 0);
+    warnings
+        .store
+        .commit_warnings(
+            WarningChange {
+                events: vec![event],
+                ..WarningChange::default()
+            },
+            || {},
+        )
+        .await
+        .unwrap();
+    assert_eq!(shown(&warnings), before);
+    // The next announced write makes both visible, in order.
+    let rev = user("rev", &[Role::Reviewer]);
+    warnings.issue(&rev, &draft.id).await.unwrap();
+    let events = warnings.events_after(0, 100).unwrap();
+    let kinds: Vec<&str> = events[before..].iter().map(|e| e.kind.as_str()).collect();
+    assert_eq!(kinds, ["revised", "issued"]);
+    assert!(events.windows(2).all(|w| w[0].seq < w[1].seq));
 }
 
 #[tokio::test]
