@@ -54,20 +54,7 @@ pub fn situation_key(situation: &SharedSituation) -> String {
 /// The latest received, unretracted summary of each origin's assessments,
 /// ordered by origin then assessment id.
 pub fn received_summaries(state: &FederationState) -> Result<Vec<ReceivedSummary>, StoreError> {
-    let mut latest: BTreeMap<(String, String), ReceivedSummary> = BTreeMap::new();
-    // The highest version of each (origin, assessment) that was retracted.
-    let mut withdrawn: BTreeMap<(String, String), u32> = BTreeMap::new();
-    for (candidate, retracted) in inbox_summaries(state)?.values() {
-        let key = (candidate.origin.clone(), candidate.summary.assessment_id.clone());
-        if *retracted {
-            let highest = withdrawn.entry(key).or_default();
-            *highest = (*highest).max(candidate.summary.version);
-        } else if latest.get(&key).is_none_or(|held| richer(candidate, held)) {
-            latest.insert(key, candidate.clone());
-        }
-    }
-    latest.retain(|key, held| withdrawn.get(key).is_none_or(|v| held.summary.version > *v));
-    Ok(latest.into_values().collect())
+    Ok(inbox_summaries(state)?.standing())
 }
 
 /// Every received, unretracted version of every summary of situation
@@ -81,7 +68,7 @@ pub fn received_history(
 ) -> Result<Vec<ReceivedSummary>, StoreError> {
     let mut versions: BTreeMap<(String, String, u32), ReceivedSummary> = BTreeMap::new();
     let mut withdrawn: BTreeSet<(String, String, u32)> = BTreeSet::new();
-    for (candidate, retracted) in inbox_summaries(state)?.values() {
+    for (candidate, retracted) in inbox_summaries(state)?.all.values() {
         if candidate.situation_id() != situation_id {
             continue;
         }
@@ -128,13 +115,13 @@ pub(in crate::federation) fn inbox_summaries(state: &FederationState) -> Result<
 }
 
 /// What `inbox_summaries` reads when its copy is out of date.
-pub(in crate::federation) fn read_inbox_summaries(state: &FederationState) -> Result<SummaryMap, StoreError> {
+pub(in crate::federation) fn read_inbox_summaries(state: &FederationState) -> Result<Held, StoreError> {
     #[cfg(test)]
     state
         .received_cache
         .reads
         .fetch_add(1, std::sync::atomic::Ordering::Relaxed);
-    let mut out = SummaryMap::new();
+    let mut out = Held::default();
     state.store.for_each_inbox_entry(|entry| {
         // Stored entries were verified on arrival; verifying again keeps
         // this the only way statements are read.
@@ -156,7 +143,7 @@ pub(in crate::federation) fn read_inbox_summaries(state: &FederationState) -> Re
 /// the store marks it (its retraction may have come before it).
 fn hold(
     state: &FederationState,
-    held: &mut SummaryMap,
+    held: &mut Held,
     statement: &Statement,
     relays: Vec<String>,
     received_at: DateTime<Utc>,
@@ -168,10 +155,7 @@ fn hold(
         .store
         .retracted_by(&statement.origin, &statement.id)?
         .is_some();
-    held.insert(
-        (statement.origin.clone(), statement.id.clone()),
-        (received, retracted),
-    );
+    held.insert(received, retracted);
     Ok(())
 }
 
@@ -233,19 +217,70 @@ pub(crate) fn note_stored<'a>(
                     one.received_at,
                 )?;
                 for (origin, id) in one.retracts {
-                    if let Some((_, retracted)) = held.get_mut(&(origin.clone(), id.clone())) {
-                        *retracted = true;
-                    }
+                    held.mark_retracted(origin, id);
                 }
             }
             Ok(())
         })
 }
 
-/// Every summary in the inbox by `(origin, statement id)`, each with
-/// whether it was retracted.
-pub(in crate::federation) type SummaryMap = BTreeMap<(String, String), (ReceivedSummary, bool)>;
-pub(in crate::federation) type Summaries = Arc<SummaryMap>;
+/// The summaries of the inbox, and what the overview needs of them kept
+/// as they come, so that a page view costs what the node's assessments
+/// number, not its statements.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub(in crate::federation) struct Held {
+    /// Every summary by `(origin, statement id)`, each with whether it was
+    /// retracted.
+    pub(in crate::federation) all: BTreeMap<(String, String), (ReceivedSummary, bool)>,
+    /// The richest summary of each `(origin, assessment)`, retracted or not.
+    richest: BTreeMap<(String, String), ReceivedSummary>,
+    /// The highest retracted version of each `(origin, assessment)`.
+    withdrawn: BTreeMap<(String, String), u32>,
+}
+
+impl Held {
+    fn insert(&mut self, received: ReceivedSummary, retracted: bool) {
+        let key = (received.origin.clone(), received.summary.assessment_id.clone());
+        if retracted {
+            self.withdraw(key.clone(), received.summary.version);
+        }
+        if self.richest.get(&key).is_none_or(|held| richer(&received, held)) {
+            self.richest.insert(key, received.clone());
+        }
+        let id = (received.origin.clone(), received.statement_id.clone());
+        self.all.insert(id, (received, retracted));
+    }
+
+    fn mark_retracted(&mut self, origin: &str, statement_id: &str) {
+        let id = (origin.to_owned(), statement_id.to_owned());
+        let Some((received, retracted)) = self.all.get_mut(&id) else {
+            return;
+        };
+        *retracted = true;
+        let key = (received.origin.clone(), received.summary.assessment_id.clone());
+        let version = received.summary.version;
+        self.withdraw(key, version);
+    }
+
+    fn withdraw(&mut self, key: (String, String), version: u32) {
+        let highest = self.withdrawn.entry(key).or_default();
+        *highest = (*highest).max(version);
+    }
+
+    /// The richest summary of each assessment unless a version as recent
+    /// was retracted. A retracted summary may be the richest held, but then
+    /// its version hides every summary it could have been preferred to, so
+    /// this is what choosing among the unretracted ones alone would give.
+    pub(in crate::federation) fn standing(&self) -> Vec<ReceivedSummary> {
+        self.richest
+            .iter()
+            .filter(|(key, held)| self.withdrawn.get(*key).is_none_or(|v| held.summary.version > *v))
+            .map(|(_, held)| held.clone())
+            .collect()
+    }
+}
+
+pub(in crate::federation) type Summaries = Arc<Held>;
 
 /// The summaries of the inbox with the arrival log's head they are up to
 /// date with: read whole from the inbox (verifying every statement again)
@@ -294,7 +329,7 @@ impl ReceivedCache {
         &self,
         before: u64,
         after: u64,
-        update: impl FnOnce(&mut SummaryMap) -> Result<(), StoreError>,
+        update: impl FnOnce(&mut Held) -> Result<(), StoreError>,
     ) -> Result<(), StoreError> {
         let mut held = self.held.lock().unwrap_or_else(PoisonError::into_inner);
         let Some((generation, summaries)) = held.as_mut().filter(|(g, _)| *g == before) else {

@@ -2,7 +2,7 @@
 //! holding signed summaries from XAA and ECOWAS, retractions included.
 
 use chrono::Utc;
-use std::collections::BTreeSet;
+use std::collections::{BTreeMap, BTreeSet};
 use std::path::Path;
 use std::sync::Arc;
 
@@ -11,7 +11,7 @@ use super::*;
 use crate::federation::directory::Directory;
 use crate::federation::envelope::seal;
 use crate::federation::inbound::{Received, receive_batch};
-use crate::federation::received::{inbox_summaries, read_inbox_summaries};
+use crate::federation::received::{Held, ReceivedSummary, inbox_summaries, read_inbox_summaries};
 use crate::model::assessment::OverallRisk;
 use crate::model::caller::Role;
 use crate::model::marking::Tlp;
@@ -257,6 +257,14 @@ async fn a_copy_brought_forward_is_what_reading_the_inbox_gives() {
             "ecowas:e1:v2:share",
             summary("ecowas", "e1", 2, OverallRisk::Moderate),
         ),
+        // XAA withdraws its latest version: the one before does not stand
+        // in; then publishes a third.
+        ("xaa", "xaa:x1:v2:retraction", retraction(&["xaa:x1:v2:share"])),
+        (
+            "xaa",
+            "xaa:x1:v3:share",
+            summary("xaa", "x1", 3, OverallRisk::High),
+        ),
     ];
     let count = arrivals.len();
     for (origin, id, body) in arrivals {
@@ -264,23 +272,28 @@ async fn a_copy_brought_forward_is_what_reading_the_inbox_gives() {
         let held = inbox_summaries(&node.state).unwrap();
         let read = read_inbox_summaries(&node.state).unwrap();
         assert_eq!(*held, read, "after {id}");
+        assert_eq!(held.standing(), standing_among_unretracted(&held), "after {id}");
     }
     // Five summaries held, two of them retracted; read whole once per
     // comparison above and once at the start.
     let held = inbox_summaries(&node.state).unwrap();
     let retracted: Vec<&str> = held
+        .all
         .values()
         .filter(|(_, retracted)| *retracted)
         .map(|(r, _)| r.statement_id.as_str())
         .collect();
-    assert_eq!(held.len(), 5);
-    assert_eq!(retracted, ["ecowas:e1:v1:share", "xaa:x2:v1:share"]);
+    assert_eq!(held.all.len(), 6);
+    assert_eq!(
+        retracted,
+        ["ecowas:e1:v1:share", "xaa:x1:v2:share", "xaa:x2:v1:share"]
+    );
     assert_eq!(node.inbox_reads(), 1 + count);
     assert_eq!(
         node.listed(&fp),
         [(
             "XAA".to_owned(),
-            vec![("ecowas".to_owned(), 2), ("xaa".to_owned(), 2)]
+            vec![("ecowas".to_owned(), 2), ("xaa".to_owned(), 3)]
         )]
     );
 }
@@ -303,4 +316,35 @@ async fn shared_summaries_need_what_situations_need() {
     // A node that does not federate has nothing shared.
     let alone = situations(&node.assessments, None, &focal_point(), None, None).unwrap();
     assert!(alone.is_empty());
+}
+
+/// The latest summary of each assessment worked out the plain way: the
+/// richest of the unretracted ones, unless a version as recent was
+/// retracted.
+fn standing_among_unretracted(held: &Held) -> Vec<ReceivedSummary> {
+    let mut latest: BTreeMap<(String, String), ReceivedSummary> = BTreeMap::new();
+    let mut withdrawn: BTreeMap<(String, String), u32> = BTreeMap::new();
+    for (candidate, retracted) in held.all.values() {
+        let key = (candidate.origin.clone(), candidate.summary.assessment_id.clone());
+        if *retracted {
+            let highest = withdrawn.entry(key).or_default();
+            *highest = (*highest).max(candidate.summary.version);
+        } else if latest.get(&key).is_none_or(|l| {
+            (
+                l.summary.version,
+                l.summary.disclosed.len(),
+                l.issued_at,
+                &l.statement_id,
+            ) < (
+                candidate.summary.version,
+                candidate.summary.disclosed.len(),
+                candidate.issued_at,
+                &candidate.statement_id,
+            )
+        }) {
+            latest.insert(key, candidate.clone());
+        }
+    }
+    latest.retain(|key, l| withdrawn.get(key).is_none_or(|v| l.summary.version > *v));
+    latest.into_values().collect()
 }
