@@ -68,10 +68,8 @@ pub fn received_history(
 ) -> Result<Vec<ReceivedSummary>, StoreError> {
     let mut versions: BTreeMap<(String, String, u32), ReceivedSummary> = BTreeMap::new();
     let mut withdrawn: BTreeSet<(String, String, u32)> = BTreeSet::new();
-    for (candidate, retracted) in inbox_summaries(state)?.all.values() {
-        if candidate.situation_id() != situation_id {
-            continue;
-        }
+    let held = inbox_summaries(state)?;
+    for (candidate, retracted) in held.of_situation(situation_id) {
         let key = (
             candidate.origin.clone(),
             candidate.summary.assessment_id.clone(),
@@ -236,6 +234,9 @@ pub(in crate::federation) struct Held {
     richest: BTreeMap<(String, String), ReceivedSummary>,
     /// The highest retracted version of each `(origin, assessment)`.
     withdrawn: BTreeMap<(String, String), u32>,
+    /// The `(origin, statement id)`s of each situation's summaries, by
+    /// situation key.
+    situations: BTreeMap<String, BTreeSet<(String, String)>>,
 }
 
 impl Held {
@@ -248,7 +249,24 @@ impl Held {
             self.richest.insert(key, received.clone());
         }
         let id = (received.origin.clone(), received.statement_id.clone());
+        self.situations
+            .entry(received.situation_id())
+            .or_default()
+            .insert(id.clone());
         self.all.insert(id, (received, retracted));
+    }
+
+    /// The summaries of situation `situation_id`, each with whether it was
+    /// retracted.
+    pub(in crate::federation) fn of_situation(
+        &self,
+        situation_id: &str,
+    ) -> impl Iterator<Item = &(ReceivedSummary, bool)> {
+        self.situations
+            .get(situation_id)
+            .into_iter()
+            .flatten()
+            .filter_map(|id| self.all.get(id))
     }
 
     fn mark_retracted(&mut self, origin: &str, statement_id: &str) {

@@ -273,6 +273,13 @@ async fn a_copy_brought_forward_is_what_reading_the_inbox_gives() {
         let read = read_inbox_summaries(&node.state).unwrap();
         assert_eq!(*held, read, "after {id}");
         assert_eq!(held.standing(), standing_among_unretracted(&held), "after {id}");
+        let of_xaa: Vec<_> = held
+            .all
+            .values()
+            .filter(|(r, _)| r.situation_id() == "XAA")
+            .collect();
+        assert_eq!(held.of_situation("XAA").collect::<Vec<_>>(), of_xaa);
+        assert_eq!(held.of_situation("XBB").count(), 0);
     }
     // Five summaries held, two of them retracted; read whole once per
     // comparison above and once at the start.
