@@ -92,7 +92,7 @@ pub async fn apply_batch(state: &FederationState, batch: CheckedBatch) -> Result
             Ok(c) => Inbound::Statement {
                 arrival: Arrival {
                     verified: &c.verified,
-                    relays: c.relays.clone(),
+                    relays: &c.relays,
                     from,
                     at: now,
                 },

@@ -151,26 +151,70 @@ fn list_size(list: &[Vec<u8>]) -> usize {
     4 + list.iter().map(|b| 4 + b.len()).sum::<usize>()
 }
 
-impl BinaryRecord for InboxEntry {
-    fn size_hint(&self) -> usize {
+/// An inbox entry's fields, borrowed: an arrival is written from the
+/// statement it verified without first being copied into an `InboxEntry`.
+pub(super) struct InboxFields<'a> {
+    pub statement_id: &'a str,
+    pub origin: &'a str,
+    pub payload_sha256: &'a [u8],
+    pub envelope: &'a [u8],
+    pub relays: &'a [Vec<u8>],
+    pub received_from: &'a str,
+    pub received_at: DateTime<Utc>,
+}
+
+impl InboxFields<'_> {
+    /// The fields in the layout of an `InboxEntry` record.
+    pub(super) fn encode(&self) -> Vec<u8> {
+        let mut out = Vec::with_capacity(1 + self.size());
+        out.push(FORMAT);
+        self.write(&mut out);
+        out
+    }
+
+    fn size(&self) -> usize {
         4 * 5
             + 12
             + self.statement_id.len()
             + self.origin.len()
             + self.payload_sha256.len()
             + self.envelope.len()
-            + list_size(&self.relays)
+            + list_size(self.relays)
             + self.received_from.len()
     }
 
     fn write(&self, out: &mut Vec<u8>) {
         put_bytes(out, self.statement_id.as_bytes());
         put_bytes(out, self.origin.as_bytes());
-        put_bytes(out, &self.payload_sha256);
-        put_bytes(out, &self.envelope);
-        put_byte_list(out, &self.relays);
+        put_bytes(out, self.payload_sha256);
+        put_bytes(out, self.envelope);
+        put_byte_list(out, self.relays);
         put_bytes(out, self.received_from.as_bytes());
         put_time(out, self.received_at);
+    }
+}
+
+impl InboxEntry {
+    fn fields(&self) -> InboxFields<'_> {
+        InboxFields {
+            statement_id: &self.statement_id,
+            origin: &self.origin,
+            payload_sha256: &self.payload_sha256,
+            envelope: &self.envelope,
+            relays: &self.relays,
+            received_from: &self.received_from,
+            received_at: self.received_at,
+        }
+    }
+}
+
+impl BinaryRecord for InboxEntry {
+    fn size_hint(&self) -> usize {
+        self.fields().size()
+    }
+
+    fn write(&self, out: &mut Vec<u8>) {
+        self.fields().write(out);
     }
 
     fn read(input: &mut Input<'_>) -> Result<Self, String> {

@@ -6,7 +6,7 @@
 use chrono::{DateTime, Utc};
 use std::collections::BTreeSet;
 
-use crate::store::binary::{decode_record, encode_record};
+use crate::store::binary::{InboxFields, decode_record, encode_record};
 use crate::store::codec::encode;
 use crate::store::federation::{INBOX, NEXT_SEQ, OUTBOX, inbox_key};
 use crate::store::{InboxEntry, OutboxEntry, SCHEMA_VERSION, Store, StoreError};
@@ -69,6 +69,21 @@ fn entries_are_read_back_whole() {
     };
     let read: OutboxEntry = decode_record("outbox", b"k", &encode_record(&plain)).unwrap();
     assert_eq!(read, plain);
+}
+
+#[test]
+fn borrowed_fields_are_written_as_their_entry() {
+    let entry = inbox_entry();
+    let fields = InboxFields {
+        statement_id: &entry.statement_id,
+        origin: &entry.origin,
+        payload_sha256: &entry.payload_sha256,
+        envelope: &entry.envelope,
+        relays: &entry.relays,
+        received_from: &entry.received_from,
+        received_at: entry.received_at,
+    };
+    assert_eq!(fields.encode(), encode_record(&entry));
 }
 
 #[test]

@@ -14,7 +14,7 @@ use std::collections::BTreeSet;
 
 use crate::model::statement::Statement;
 use crate::model::verified::Verified;
-use crate::store::binary::{decode_record, encode_record};
+use crate::store::binary::{InboxFields, decode_record, encode_record};
 use crate::store::codec::{decode, encode};
 use crate::store::federation_batch::Inbound;
 use crate::store::{Store, StoreError};
@@ -102,21 +102,22 @@ pub struct Refusal {
 pub struct Arrival<'a> {
     pub verified: &'a Verified<Statement>,
     /// Encoded relay attestations, in path order.
-    pub relays: Vec<Vec<u8>>,
+    pub relays: &'a [Vec<u8>],
     pub from: &'a str,
     pub at: DateTime<Utc>,
 }
 
 impl Arrival<'_> {
-    pub(super) fn entry(&self) -> InboxEntry {
+    /// The inbox entry this arrival makes, borrowed from it.
+    pub(super) fn fields(&self) -> InboxFields<'_> {
         let statement = self.verified.value();
-        InboxEntry {
-            statement_id: statement.id.clone(),
-            origin: statement.origin.clone(),
-            payload_sha256: self.verified.payload_sha256().to_vec(),
-            envelope: self.verified.envelope_bytes().to_vec(),
-            relays: self.relays.clone(),
-            received_from: self.from.to_owned(),
+        InboxFields {
+            statement_id: &statement.id,
+            origin: &statement.origin,
+            payload_sha256: self.verified.payload_sha256(),
+            envelope: self.verified.envelope_bytes(),
+            relays: self.relays,
+            received_from: self.from,
             received_at: self.at,
         }
     }
@@ -259,7 +260,7 @@ impl Store {
             .map(|a| Inbound::Statement {
                 arrival: Arrival {
                     verified: a.verified,
-                    relays: a.relays.clone(),
+                    relays: a.relays,
                     from: a.from,
                     at: a.at,
                 },

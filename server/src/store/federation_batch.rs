@@ -12,7 +12,7 @@ use sled::transaction::{ConflictableTransactionError, TransactionalTree};
 use crate::model::audit::AuditEvent;
 use crate::model::statement::StatementBody;
 use crate::store::audit::{AUDIT, AUDIT_HEAD, Chain};
-use crate::store::binary::{decode_record, encode_record};
+use crate::store::binary::{InboxFields, decode_record, encode_record};
 use crate::store::codec::encode;
 use crate::store::federation::{Applied, Arrival, Equivocation, InboxEntry, OutboxEntry, Refusal};
 use crate::store::federation::{
@@ -62,9 +62,10 @@ pub type Made<'f> = &'f (dyn Fn(&BatchWritten) + Sync);
 /// what became of it (a refused delivery is reported as `Duplicate`).
 pub type AuditOf<'f> = &'f (dyn Fn(usize, Applied) -> Option<AuditEvent> + Sync);
 
-struct Encoded {
+struct Encoded<'a> {
     key: Vec<u8>,
-    entry: InboxEntry,
+    /// The entry's fields, borrowed from the arrival.
+    entry: InboxFields<'a>,
     value: Vec<u8>,
     forward: Option<Vec<u8>>,
     /// Ledger keys of the peers `forward` is queued for.
@@ -110,15 +111,15 @@ impl Store {
         for item in batch {
             match item {
                 Inbound::Statement { arrival, forward, .. } => {
-                    let entry = arrival.entry();
+                    let entry = arrival.fields();
                     let logged = matches!(
                         arrival.verified.value().body,
                         StatementBody::Warning(_) | StatementBody::Response(_)
                     );
                     encoded.push(Some(Encoded {
                         logged,
-                        key: inbox_key(&entry.origin, &entry.statement_id),
-                        value: encode_record(&entry),
+                        key: inbox_key(entry.origin, entry.statement_id),
+                        value: entry.encode(),
                         forward: forward.as_ref().map(encode_record),
                         queued: forward
                             .iter()
@@ -300,7 +301,7 @@ fn next_of(meta: &TransactionalTree, key: &[u8]) -> TxResult<u64> {
 fn store_one(
     inbox: &TransactionalTree,
     quarantine: &TransactionalTree,
-    e: &Encoded,
+    e: &Encoded<'_>,
     peer: &str,
     now: DateTime<Utc>,
 ) -> TxResult<Applied> {
@@ -314,11 +315,11 @@ fn store_one(
         return Ok(Applied::Duplicate);
     }
     let record = Equivocation {
-        statement_id: e.entry.statement_id.clone(),
-        origin: e.entry.origin.clone(),
+        statement_id: e.entry.statement_id.to_owned(),
+        origin: e.entry.origin.to_owned(),
         first_sha256: existing.payload_sha256,
-        second_sha256: e.entry.payload_sha256.clone(),
-        second_envelope: e.entry.envelope.clone(),
+        second_sha256: e.entry.payload_sha256.to_vec(),
+        second_envelope: e.entry.envelope.to_vec(),
         received_from: peer.to_owned(),
         at: now,
     };

@@ -16,7 +16,7 @@ fn statement<'a>(verified: &'a Verified<Statement>, forward: bool) -> Inbound<'a
     Inbound::Statement {
         arrival: Arrival {
             verified,
-            relays: vec![],
+            relays: &[],
             from: "xaa",
             at: Utc::now(),
         },

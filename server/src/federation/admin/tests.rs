@@ -94,7 +94,7 @@ fn entry(id: &str, origin: &str, sha: u8, minute: u32) -> (Verified<Statement>, 
 fn arrived<'a>(entry: &'a (Verified<Statement>, DateTime<Utc>), from: &'a str) -> Arrival<'a> {
     Arrival {
         verified: &entry.0,
-        relays: Vec::new(),
+        relays: &[],
         from,
         at: entry.1,
     }
