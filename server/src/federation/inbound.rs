@@ -24,7 +24,7 @@ use crate::model::signature_check::Proven;
 use crate::model::statement::{Statement, StatementBody};
 use crate::model::verified::Verified;
 use crate::policy::sharing::StatementFacts;
-use crate::store::{Applied, Arrival, BatchWritten, Inbound, OutboxEntry, Refusal, StoreError};
+use crate::store::{Applied, Arrival, BatchWritten, Forward, Inbound, Refusal, StoreError};
 
 /// What became of a delivery.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -96,8 +96,8 @@ pub async fn apply_batch(state: &FederationState, batch: CheckedBatch) -> Result
                     from,
                     at: now,
                 },
-                forward: c.forward.clone(),
-                retracts: c.retracts.clone(),
+                forward: c.forward.as_ref(),
+                retracts: &c.retracts,
             },
             Err(reason) => Inbound::Refused(Refusal {
                 peer: from.to_owned(),
@@ -249,7 +249,7 @@ struct Checked {
     verified: Verified<Statement>,
     /// Encoded relay attestations, as they came.
     relays: Vec<Vec<u8>>,
-    forward: Option<OutboxEntry>,
+    forward: Option<Forward>,
     /// For a retraction: the `(origin, statement id)`s it withdraws.
     retracts: Vec<(String, String)>,
     /// For a retraction within its hop limit: it follows what it withdraws
@@ -289,8 +289,8 @@ fn check(
             (None, retracts, hops < statement.audience.hop_limit)
         }
         _ => {
-            let forward = forward_to(state, statement, from, hops)
-                .map(|recipients| forward_entry(state, &verified, &relays, recipients));
+            let forward =
+                forward_to(state, statement, from, hops).map(|recipients| relay_to(state, recipients));
             (forward, Vec::new(), false)
         }
     };
@@ -303,23 +303,13 @@ fn check(
     })
 }
 
-/// The outbox entry that relays `verified` to `recipients`.
-fn forward_entry(
-    state: &FederationState,
-    verified: &Verified<Statement>,
-    relays: &[Vec<u8>],
-    recipients: BTreeSet<String>,
-) -> OutboxEntry {
-    let statement = verified.value();
-    OutboxEntry {
-        statement_id: statement.id.clone(),
-        origin: statement.origin.clone(),
-        envelope: verified.envelope_bytes().to_vec(),
-        relays: relays.to_vec(),
+/// Relaying to `recipients`, as decided now under the current sharing
+/// policy.
+fn relay_to(state: &FederationState, recipients: BTreeSet<String>) -> Forward {
+    Forward {
         recipients,
-        added_at: Utc::now(),
         epoch: state.sharing().epoch,
-        retraction: matches!(statement.body, StatementBody::Retraction(_)),
+        added_at: Utc::now(),
     }
 }
 
@@ -348,15 +338,18 @@ fn follow_retractions(
             let queued_here = earlier
                 .iter()
                 .flatten()
-                .filter_map(|e| e.forward.as_ref())
-                .filter(|f| &f.statement_id == id && f.origin == statement.origin);
+                .filter(|e| {
+                    let earlier = e.verified.value();
+                    &earlier.id == id && earlier.origin == statement.origin
+                })
+                .filter_map(|e| e.forward.as_ref());
             for forward in queued_here {
                 recipients.extend(forward.recipients.iter().cloned());
             }
         }
         recipients.retain(|p| p != &state.org && p != &statement.origin && p != from);
         if !recipients.is_empty() {
-            c.forward = Some(forward_entry(state, &c.verified, &c.relays, recipients));
+            c.forward = Some(relay_to(state, recipients));
         }
     }
     Ok(())

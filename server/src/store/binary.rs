@@ -230,8 +230,29 @@ impl BinaryRecord for InboxEntry {
     }
 }
 
-impl BinaryRecord for OutboxEntry {
-    fn size_hint(&self) -> usize {
+/// An outbox entry's fields, borrowed: a relayed arrival is queued from the
+/// statement it verified, without copying its envelope and relays first.
+pub(super) struct OutboxFields<'a> {
+    pub statement_id: &'a str,
+    pub origin: &'a str,
+    pub envelope: &'a [u8],
+    pub relays: &'a [Vec<u8>],
+    pub recipients: &'a BTreeSet<String>,
+    pub added_at: DateTime<Utc>,
+    pub epoch: u64,
+    pub retraction: bool,
+}
+
+impl OutboxFields<'_> {
+    /// The fields in the layout of an `OutboxEntry` record.
+    pub(super) fn encode(&self) -> Vec<u8> {
+        let mut out = Vec::with_capacity(1 + self.size());
+        out.push(FORMAT);
+        self.write(&mut out);
+        out
+    }
+
+    fn size(&self) -> usize {
         4 * 4
             + 12
             + 8
@@ -239,22 +260,47 @@ impl BinaryRecord for OutboxEntry {
             + self.statement_id.len()
             + self.origin.len()
             + self.envelope.len()
-            + list_size(&self.relays)
+            + list_size(self.relays)
             + self.recipients.iter().map(|r| 4 + r.len()).sum::<usize>()
     }
 
     fn write(&self, out: &mut Vec<u8>) {
         put_bytes(out, self.statement_id.as_bytes());
         put_bytes(out, self.origin.as_bytes());
-        put_bytes(out, &self.envelope);
-        put_byte_list(out, &self.relays);
+        put_bytes(out, self.envelope);
+        put_byte_list(out, self.relays);
         out.extend_from_slice(&(self.recipients.len() as u32).to_be_bytes());
-        for recipient in &self.recipients {
+        for recipient in self.recipients {
             put_bytes(out, recipient.as_bytes());
         }
         put_time(out, self.added_at);
         out.extend_from_slice(&self.epoch.to_be_bytes());
         out.push(u8::from(self.retraction));
+    }
+}
+
+impl OutboxEntry {
+    fn fields(&self) -> OutboxFields<'_> {
+        OutboxFields {
+            statement_id: &self.statement_id,
+            origin: &self.origin,
+            envelope: &self.envelope,
+            relays: &self.relays,
+            recipients: &self.recipients,
+            added_at: self.added_at,
+            epoch: self.epoch,
+            retraction: self.retraction,
+        }
+    }
+}
+
+impl BinaryRecord for OutboxEntry {
+    fn size_hint(&self) -> usize {
+        self.fields().size()
+    }
+
+    fn write(&self, out: &mut Vec<u8>) {
+        self.fields().write(out);
     }
 
     fn read(input: &mut Input<'_>) -> Result<Self, String> {

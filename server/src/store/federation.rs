@@ -12,9 +12,9 @@ use sled::Transactional;
 use sled::transaction::{ConflictableTransactionError, TransactionError};
 use std::collections::BTreeSet;
 
-use crate::model::statement::Statement;
+use crate::model::statement::{Statement, StatementBody};
 use crate::model::verified::Verified;
-use crate::store::binary::{InboxFields, decode_record, encode_record};
+use crate::store::binary::{InboxFields, OutboxFields, decode_record, encode_record};
 use crate::store::codec::{decode, encode};
 use crate::store::federation_batch::Inbound;
 use crate::store::{Store, StoreError};
@@ -121,6 +121,32 @@ impl Arrival<'_> {
             received_at: self.at,
         }
     }
+
+    /// The outbox entry that relays this arrival as `forward` says,
+    /// borrowed from it.
+    pub(super) fn outbox_fields<'f>(&'f self, forward: &'f Forward) -> OutboxFields<'f> {
+        let statement = self.verified.value();
+        OutboxFields {
+            statement_id: &statement.id,
+            origin: &statement.origin,
+            envelope: self.verified.envelope_bytes(),
+            relays: self.relays,
+            recipients: &forward.recipients,
+            added_at: forward.added_at,
+            epoch: forward.epoch,
+            retraction: matches!(statement.body, StatementBody::Retraction(_)),
+        }
+    }
+}
+
+/// How a statement from a peer is relayed: to whom, decided under which
+/// sharing-policy epoch, and when it was queued. With the arrival, it
+/// makes the outbox entry.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Forward {
+    pub recipients: BTreeSet<String>,
+    pub epoch: u64,
+    pub added_at: DateTime<Utc>,
 }
 
 /// What applying an inbound statement did.
@@ -239,7 +265,7 @@ impl Store {
         peer: &str,
         cursor: &[u8],
         arrival: Option<&Arrival<'_>>,
-        forward: Option<&OutboxEntry>,
+        forward: Option<&Forward>,
     ) -> Result<Applied, StoreError> {
         self.apply_inbound_retracting(peer, cursor, arrival, forward, &[])
             .await
@@ -253,7 +279,7 @@ impl Store {
         peer: &str,
         cursor: &[u8],
         arrival: Option<&Arrival<'_>>,
-        forward: Option<&OutboxEntry>,
+        forward: Option<&Forward>,
         retracts: &[(String, String)],
     ) -> Result<Applied, StoreError> {
         let batch: Vec<Inbound<'_>> = arrival
@@ -264,8 +290,8 @@ impl Store {
                     from: a.from,
                     at: a.at,
                 },
-                forward: forward.cloned(),
-                retracts: retracts.to_vec(),
+                forward,
+                retracts,
             })
             .into_iter()
             .collect();

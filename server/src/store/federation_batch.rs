@@ -12,9 +12,9 @@ use sled::transaction::{ConflictableTransactionError, TransactionalTree};
 use crate::model::audit::AuditEvent;
 use crate::model::statement::StatementBody;
 use crate::store::audit::{AUDIT, AUDIT_HEAD, Chain};
-use crate::store::binary::{InboxFields, decode_record, encode_record};
+use crate::store::binary::{InboxFields, decode_record};
 use crate::store::codec::encode;
-use crate::store::federation::{Applied, Arrival, Equivocation, InboxEntry, OutboxEntry, Refusal};
+use crate::store::federation::{Applied, Arrival, Equivocation, Forward, InboxEntry, Refusal};
 use crate::store::federation::{
     CURSORS, INBOX, LEDGER, NEXT_SEQ, OUTBOX, QUARANTINE, QUEUED, REFUSALS, RETRACTED, abort, inbox_key,
     ledger_key, u64_of,
@@ -36,8 +36,8 @@ pub enum Inbound<'a> {
     /// relays it (if any) and, for a retraction, what it withdraws.
     Statement {
         arrival: Arrival<'a>,
-        forward: Option<OutboxEntry>,
-        retracts: Vec<(String, String)>,
+        forward: Option<&'a Forward>,
+        retracts: &'a [(String, String)],
     },
     /// A delivery that was refused: recorded, and its cursor passed.
     Refused(Refusal),
@@ -120,10 +120,10 @@ impl Store {
                         logged,
                         key: inbox_key(entry.origin, entry.statement_id),
                         value: entry.encode(),
-                        forward: forward.as_ref().map(encode_record),
+                        forward: forward.map(|f| arrival.outbox_fields(f).encode()),
                         queued: forward
                             .iter()
-                            .flat_map(|f| f.recipients.iter().map(|p| ledger_key(&f.statement_id, p)))
+                            .flat_map(|f| f.recipients.iter().map(|p| ledger_key(entry.statement_id, p)))
                             .collect(),
                         entry,
                     }));
@@ -191,7 +191,7 @@ impl Store {
                             (Inbound::Statement { retracts, .. }, Some(e), _) => {
                                 let outcome = store_one(inbox, quarantine, e, peer, now)?;
                                 if outcome == Applied::Stored {
-                                    for (origin, id) in retracts {
+                                    for (origin, id) in *retracts {
                                         retracted
                                             .insert(inbox_key(origin, id), e.entry.statement_id.as_bytes())?;
                                     }

@@ -4,15 +4,26 @@
 
 use chrono::Utc;
 use std::collections::BTreeSet;
+use std::sync::LazyLock;
 use std::sync::atomic::Ordering;
 
 use crate::model::audit::{AuditEvent, AuditFilter, AuditKind};
 use crate::model::statement::Statement;
 use crate::model::verified::Verified;
 use crate::store::federation_tests::{incoming, incoming_receipt};
-use crate::store::{Applied, Arrival, Inbound, OutboxEntry, Refusal, Store};
+use crate::store::{Applied, Arrival, Forward, Inbound, OutboxEntry, Refusal, Store};
 
-fn statement<'a>(verified: &'a Verified<Statement>, forward: bool) -> Inbound<'a> {
+/// Relaying to the AU.
+static TO_AU: LazyLock<Forward> = LazyLock::new(|| Forward {
+    recipients: BTreeSet::from(["au".to_owned()]),
+    added_at: Utc::now(),
+    epoch: 1,
+});
+
+/// Withdrawing `old` of `xaa`.
+static RETRACTS: LazyLock<[(String, String); 1]> = LazyLock::new(|| [("xaa".into(), "old".into())]);
+
+fn statement(verified: &Verified<Statement>, forward: bool) -> Inbound<'_> {
     Inbound::Statement {
         arrival: Arrival {
             verified,
@@ -20,8 +31,8 @@ fn statement<'a>(verified: &'a Verified<Statement>, forward: bool) -> Inbound<'a
             from: "xaa",
             at: Utc::now(),
         },
-        forward: forward.then(|| outgoing(&verified.value().id)),
-        retracts: vec![("xaa".into(), "old".into())],
+        forward: forward.then_some(&*TO_AU),
+        retracts: &*RETRACTS,
     }
 }
 

@@ -8,7 +8,16 @@ use crate::model::marking::Tlp;
 use crate::model::shared_warning::{ResponseKind, WarningResponse};
 use crate::model::statement::{Audience, Retraction, Statement, StatementBody};
 use crate::model::verified::Verified;
-use crate::store::{Applied, Arrival, OutboxEntry, Refusal, Store};
+use crate::store::{Applied, Arrival, Forward, OutboxEntry, Refusal, Store};
+
+/// Relaying to ECOWAS.
+fn to_ecowas() -> Forward {
+    Forward {
+        recipients: BTreeSet::from(["ecowas".to_owned()]),
+        added_at: Utc::now(),
+        epoch: 1,
+    }
+}
 
 fn outgoing(id: &str) -> OutboxEntry {
     OutboxEntry {
@@ -111,13 +120,10 @@ async fn outbox_numbers_entries_in_order_and_survives_reopen() {
 async fn inbound_statements_and_cursor_are_applied_together() {
     let dir = tempfile::tempdir().unwrap();
     let store = Store::open(dir.path()).unwrap();
+    let s1 = incoming("s1", 1);
+    let forward = to_ecowas();
     let applied = store
-        .apply_inbound(
-            "ecowas",
-            b"c1",
-            Some(&arrival(&incoming("s1", 1), "ecowas")),
-            Some(&outgoing("s1")),
-        )
+        .apply_inbound("ecowas", b"c1", Some(&arrival(&s1, "ecowas")), Some(&forward))
         .await
         .unwrap();
     assert_eq!(applied, Applied::Stored);
@@ -127,6 +133,22 @@ async fn inbound_statements_and_cursor_are_applied_together() {
         1,
         "the forwardable statement joined the outbox"
     );
+    let queued = store.outbox_after(0, 10).unwrap();
+    let expected = OutboxEntry {
+        statement_id: "s1".into(),
+        origin: "xaa".into(),
+        envelope: s1.envelope_bytes().to_vec(),
+        relays: vec![vec![7]],
+        recipients: forward.recipients.clone(),
+        added_at: forward.added_at,
+        epoch: 1,
+        retraction: true,
+    };
+    assert_eq!(
+        queued,
+        [(1, expected)],
+        "the outbox entry is the arrival as it came, relayed as decided"
+    );
 
     // The same bytes again: a duplicate, dropped, but the cursor moves on.
     let applied = store
@@ -134,7 +156,7 @@ async fn inbound_statements_and_cursor_are_applied_together() {
             "au",
             b"c2",
             Some(&arrival(&incoming("s1", 1), "au")),
-            Some(&outgoing("s1")),
+            Some(&to_ecowas()),
         )
         .await
         .unwrap();
@@ -186,9 +208,9 @@ async fn the_relay_ledger_and_refusals_are_kept() {
     // Relayed statements are queued for their recipients with the write
     // that stores them; `s10` must not be taken for `s1`.
     for (id, hash, peers) in [("s1", 1, ["ecowas", "au"]), ("s10", 2, ["un-hq", "un-hq"])] {
-        let forward = OutboxEntry {
+        let forward = Forward {
             recipients: peers.iter().map(|p| (*p).to_owned()).collect(),
-            ..outgoing(id)
+            ..to_ecowas()
         };
         let stored = store
             .apply_inbound(

@@ -18,7 +18,7 @@ mod subscriptions;
 mod warnings;
 mod web_sessions;
 
-pub use federation::{Applied, Arrival, Equivocation, InboxEntry, OutboxEntry, Refusal};
+pub use federation::{Applied, Arrival, Equivocation, Forward, InboxEntry, OutboxEntry, Refusal};
 pub use federation_batch::{AuditOf, BatchWritten, Inbound, Made};
 pub use schema::SCHEMA_VERSION;
 pub use subscriptions::{DeadLetter, WebhookJob};
