@@ -7,6 +7,8 @@ use sha2::{Digest, Sha256};
 use std::io::Write;
 use std::path::{Path, PathBuf};
 
+use crate::model::hex::hex;
+
 #[derive(Debug, thiserror::Error)]
 pub enum TlsError {
     #[error("cannot read `{path}`: {source}")]
@@ -101,8 +103,7 @@ impl TlsIdentity {
 /// `SHA256:<hex>` of a DER certificate, as clients pin it.
 pub fn fingerprint(der: &[u8]) -> String {
     let digest = Sha256::digest(der);
-    let hex: String = digest.iter().map(|b| format!("{b:02x}")).collect();
-    format!("SHA256:{hex}")
+    format!("SHA256:{}", hex(&digest))
 }
 
 /// Creates `path` readable by its owner only, before any byte is written.

@@ -17,6 +17,7 @@ use crate::federation::identity::is_org_id;
 use crate::federation::sharing_files::{SharingFileError, reload_sharing};
 use crate::federation::state::FederationState;
 use crate::model::ValidationError;
+use crate::model::hex::hex;
 use crate::model::shown;
 use crate::model::statement::SharedAssessment;
 use crate::policy::Action;
@@ -111,10 +112,6 @@ impl NodeApi {
             changed: epoch != before,
         }))
     }
-}
-
-fn hex(bytes: &[u8]) -> String {
-    bytes.iter().map(|b| format!("{b:02x}")).collect()
 }
 
 fn peer(p: &PeerStatus) -> pb::PeerStatus {

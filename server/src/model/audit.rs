@@ -25,6 +25,8 @@ use std::collections::BTreeSet;
 use std::fmt;
 use std::str::FromStr;
 
+use crate::model::hex::hex;
+
 /// `prev_hash` of the first entry.
 pub const GENESIS_HASH: &str = "0000000000000000000000000000000000000000000000000000000000000000";
 
@@ -242,10 +244,6 @@ impl AuditEntry {
 fn field(out: &mut Vec<u8>, text: &str) {
     out.extend_from_slice(&(text.len() as u64).to_be_bytes());
     out.extend_from_slice(text.as_bytes());
-}
-
-fn hex(bytes: &[u8]) -> String {
-    bytes.iter().map(|b| format!("{b:02x}")).collect()
 }
 
 /// Which entries a query wants; empty or `None` fields match everything.

@@ -8,6 +8,7 @@ pub mod caller;
 pub mod cap;
 pub mod catalogue;
 pub mod geography;
+pub mod hex;
 pub mod marking;
 pub mod membership;
 pub mod reference;

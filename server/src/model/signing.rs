@@ -6,9 +6,10 @@ use base64::engine::general_purpose::STANDARD as BASE64;
 use ed25519_dalek::pkcs8::{DecodePrivateKey, EncodePrivateKey};
 use ed25519_dalek::{SigningKey, VerifyingKey};
 use sha2::{Digest, Sha256};
+use std::fmt;
 
 use super::signature_check::{SignatureCheck, verify_one};
-use std::fmt;
+use crate::model::hex::hex;
 
 pub use ed25519_dalek::pkcs8::spki::der::zeroize::Zeroizing;
 
@@ -53,11 +54,7 @@ pub fn is_valid_id(id: &str) -> bool {
 
 /// The default key id of a public key: the first 16 hex digits of its SHA-256.
 pub fn default_key_id(key: &VerifyingKey) -> String {
-    Sha256::digest(key.as_bytes())
-        .iter()
-        .take(8)
-        .map(|b| format!("{b:02x}"))
-        .collect()
+    hex(&Sha256::digest(key.as_bytes())[..8])
 }
 
 /// Reads a base64 Ed25519 public key (32 bytes).

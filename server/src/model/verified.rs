@@ -3,6 +3,8 @@
 
 use std::fmt;
 
+use crate::model::hex::hex;
+
 /// A value whose signature was checked against the federation directory.
 /// Only `federation::envelope::open` makes one; the store accepts nothing
 /// from a peer but a `Verified<Statement>`.
@@ -66,7 +68,7 @@ impl<T> Verified<T> {
 
 impl<T: fmt::Debug> fmt::Debug for Verified<T> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        let hash: String = self.payload_sha256.iter().map(|b| format!("{b:02x}")).collect();
+        let hash = hex(&self.payload_sha256);
         f.debug_struct("Verified")
             .field("value", &self.value)
             .field("signer", &self.signer)

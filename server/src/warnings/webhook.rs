@@ -17,6 +17,7 @@ use tokio::sync::{Notify, mpsc, watch};
 use tokio::task::JoinSet;
 
 use crate::config::WebhooksSection;
+use crate::model::hex::hex;
 use crate::model::subscription::{Subscription, Webhook};
 use crate::store::{DeadLetter, Store, StoreError, WebhookJob};
 
@@ -401,8 +402,7 @@ pub fn signature(secret: &str, timestamp: i64, body: &[u8]) -> String {
     context.update(b".");
     context.update(body);
     let tag = context.sign();
-    let hex: String = tag.as_ref().iter().map(|b| format!("{b:02x}")).collect();
-    format!("sha256={hex}")
+    format!("sha256={}", hex(tag.as_ref()))
 }
 
 /// What a receiver does: whether `header` (the `X-Tocsin-Signature` value)
