@@ -166,9 +166,7 @@ pub async fn apply_batch(state: &FederationState, batch: CheckedBatch) -> Result
         received.push(Received::Applied(applied));
     }
     // The inbox counter counts statements, not writes.
-    for _ in 0..stored {
-        state.inbox_grew();
-    }
+    state.inbox_grew(stored);
     if forwarded {
         state.outbox_grew();
     }

@@ -137,9 +137,12 @@ impl FederationState {
         self.reproject.clone()
     }
 
-    /// Counts a statement received and stored.
-    pub fn inbox_grew(&self) {
-        self.inbox.send_modify(|n| *n += 1);
+    /// Counts `stored` statements received and stored, waking those
+    /// waiting once.
+    pub fn inbox_grew(&self, stored: u64) {
+        if stored > 0 {
+            self.inbox.send_modify(|n| *n += stored);
+        }
     }
 
     /// A receiver that changes whenever a received statement is stored.
