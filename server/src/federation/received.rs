@@ -13,7 +13,7 @@ use tocsin_proto::v1 as pb;
 
 use crate::federation::envelope::open_bytes;
 use crate::federation::state::FederationState;
-use crate::model::statement::{SharedAssessment, SharedSituation, Statement, StatementBody};
+use crate::model::statement::{SharedAssessment, Statement, StatementBody};
 use crate::store::{BatchWritten, InboxEntry, StoreError};
 
 /// One organisation's latest shared summary of one of its assessments.
@@ -31,24 +31,8 @@ pub struct ReceivedSummary {
 impl ReceivedSummary {
     /// The situation key, as `SituationSpec::key` makes it.
     pub fn situation_id(&self) -> String {
-        situation_key(&self.summary.situation)
+        self.summary.situation.key()
     }
-}
-
-/// Countries (sorted) joined by `+`, then `/` and the admin-1 p-codes.
-pub fn situation_key(situation: &SharedSituation) -> String {
-    let join = |codes: &[String]| {
-        let mut sorted: Vec<&str> = codes.iter().map(String::as_str).collect();
-        sorted.sort_unstable();
-        sorted.dedup();
-        sorted.join("+")
-    };
-    let mut key = join(&situation.countries);
-    if !situation.admin1.is_empty() {
-        key.push('/');
-        key.push_str(&join(&situation.admin1));
-    }
-    key
 }
 
 /// The latest received, unretracted summary of each origin's assessments,
@@ -58,7 +42,7 @@ pub fn received_summaries(state: &FederationState) -> Result<Vec<ReceivedSummary
 }
 
 /// Every received, unretracted version of every summary of situation
-/// `situation_id` (as `situation_key` makes it): one per origin, assessment
+/// `situation_id` (as `SharedSituation::key` makes it): one per origin, assessment
 /// and version, the richest received, ordered by origin, then publication
 /// time, assessment id and version. A retracted version is left out; the
 /// versions before it stand, since each was published in its time.
@@ -68,17 +52,16 @@ pub fn received_history(
 ) -> Result<Vec<ReceivedSummary>, StoreError> {
     let mut versions: BTreeMap<(String, String, u32), ReceivedSummary> = BTreeMap::new();
     let mut withdrawn: BTreeSet<(String, String, u32)> = BTreeSet::new();
-    let held = inbox_summaries(state)?;
-    for (candidate, retracted) in held.of_situation(situation_id) {
+    for (candidate, retracted) in summaries_of_situation(state, situation_id)? {
         let key = (
             candidate.origin.clone(),
             candidate.summary.assessment_id.clone(),
             candidate.summary.version,
         );
-        if *retracted {
+        if retracted {
             withdrawn.insert(key);
-        } else if versions.get(&key).is_none_or(|held| richer(candidate, held)) {
-            versions.insert(key, candidate.clone());
+        } else if versions.get(&key).is_none_or(|held| richer(&candidate, held)) {
+            versions.insert(key, candidate);
         }
     }
     let mut history: Vec<ReceivedSummary> = versions
@@ -88,6 +71,37 @@ pub fn received_history(
         .collect();
     history.sort_by(|a, b| history_order(a).cmp(&history_order(b)));
     Ok(history)
+}
+
+/// Every summary of situation `situation_id` in the inbox, read through
+/// the index by situation (completed first if need be), each verified
+/// again and with whether its origin retracted it.
+pub(in crate::federation) fn summaries_of_situation(
+    state: &FederationState,
+    situation_id: &str,
+) -> Result<Vec<(ReceivedSummary, bool)>, StoreError> {
+    if !state.store.summary_index_complete()? {
+        read_and_keep(state, state.store.arrivals_head()?)?;
+    }
+    let mut found = Vec::new();
+    for (origin, id) in state.store.summaries_of(situation_id)? {
+        let Some(entry) = state.store.inbox_entry(&origin, &id)? else {
+            continue;
+        };
+        if let Some(summary) = stored_summary(state, &entry) {
+            let retracted = state.store.retracted_by(&origin, &id)?.is_some();
+            found.push((summary, retracted));
+        }
+    }
+    Ok(found)
+}
+
+/// A stored statement as the views see it, if it is an assessment summary
+/// that verifies. Stored entries were verified on arrival; verifying again
+/// keeps this the only way statements are read.
+fn stored_summary(state: &FederationState, entry: &InboxEntry) -> Option<ReceivedSummary> {
+    let verified = open_bytes(&entry.envelope, &state.directory, usize::MAX).ok()?;
+    received_summary(state, verified.value(), relays_of(entry), entry.received_at)
 }
 
 /// Origin, publication time, assessment id, version.
@@ -100,58 +114,62 @@ fn history_order(r: &ReceivedSummary) -> (&str, DateTime<Utc>, &str, u32) {
     )
 }
 
-/// Every assessment summary in the inbox, in inbox order, each with whether
-/// its origin retracted it.
+/// What the views keep of the inbox's summaries: the richest of each
+/// assessment and its highest retracted version.
 pub(in crate::federation) fn inbox_summaries(state: &FederationState) -> Result<Summaries, StoreError> {
     let generation = state.store.arrivals_head()?;
     if let Some(held) = state.received_cache.get(generation) {
         return Ok(held);
     }
+    read_and_keep(state, generation)
+}
+
+/// Reads the inbox whole and keeps what the views need, as of `generation`
+/// (the arrival log's head, read before).
+fn read_and_keep(state: &FederationState, generation: u64) -> Result<Summaries, StoreError> {
     let read = Arc::new(read_inbox_summaries(state)?);
     state.received_cache.put(generation, read.clone());
     Ok(read)
 }
 
-/// What `inbox_summaries` reads when its copy is out of date.
+/// What `inbox_summaries` reads when its copy is out of date: the whole
+/// inbox, verifying every statement. A store whose index by situation is
+/// not complete (summaries stored before it existed) has it completed from
+/// the summaries read.
 pub(in crate::federation) fn read_inbox_summaries(state: &FederationState) -> Result<Held, StoreError> {
     #[cfg(test)]
     state
         .received_cache
         .reads
         .fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+    let complete = state.store.summary_index_complete()?;
+    let mut indexed = Vec::new();
     let mut out = Held::default();
     state.store.for_each_inbox_entry(|entry| {
-        // Stored entries were verified on arrival; verifying again keeps
-        // this the only way statements are read.
-        let Ok(verified) = open_bytes(&entry.envelope, &state.directory, usize::MAX) else {
+        let Some(summary) = stored_summary(state, &entry) else {
             return Ok(());
         };
-        hold(
-            state,
-            &mut out,
-            verified.value(),
-            relays_of(&entry),
-            entry.received_at,
-        )
+        if !complete {
+            indexed.push((
+                summary.situation_id(),
+                summary.origin.clone(),
+                summary.statement_id.clone(),
+            ));
+        }
+        hold(state, &mut out, summary)
     })?;
+    if !complete {
+        state.store.complete_summary_index(&indexed)?;
+    }
     Ok(out)
 }
 
-/// Adds `statement` to `held` if it is an assessment summary, marked as
-/// the store marks it (its retraction may have come before it).
-fn hold(
-    state: &FederationState,
-    held: &mut Held,
-    statement: &Statement,
-    relays: Vec<String>,
-    received_at: DateTime<Utc>,
-) -> Result<(), StoreError> {
-    let Some(received) = received_summary(state, statement, relays, received_at) else {
-        return Ok(());
-    };
+/// Adds `received` to `held`, marked as the store marks it (its
+/// retraction may have come before it).
+fn hold(state: &FederationState, held: &mut Held, received: ReceivedSummary) -> Result<(), StoreError> {
     let retracted = state
         .store
-        .retracted_by(&statement.origin, &statement.id)?
+        .retracted_by(&received.origin, &received.statement_id)?
         .is_some();
     held.insert(received, retracted);
     Ok(())
@@ -207,36 +225,47 @@ pub(crate) fn note_stored<'a>(
         .received_cache
         .advance(written.head_before, written.head_after, |held| {
             for one in stored {
-                hold(
-                    state,
-                    held,
-                    one.statement,
-                    relay_names(one.relays),
-                    one.received_at,
-                )?;
+                let relays = relay_names(one.relays);
+                if let Some(received) = received_summary(state, one.statement, relays, one.received_at) {
+                    hold(state, held, received)?;
+                }
                 for (origin, id) in one.retracts {
-                    held.mark_retracted(origin, id);
+                    mark_retracted(state, held, origin, id)?;
                 }
             }
             Ok(())
         })
 }
 
-/// The summaries of the inbox, and what the overview needs of them kept
-/// as they come, so that a page view costs what the node's assessments
-/// number, not its statements.
+/// A retraction of `statement_id` of `origin` was stored: if that summary
+/// is in the inbox, its version is withdrawn (if not, it is marked
+/// retracted when it comes).
+fn mark_retracted(
+    state: &FederationState,
+    held: &mut Held,
+    origin: &str,
+    statement_id: &str,
+) -> Result<(), StoreError> {
+    let Some(entry) = state.store.inbox_entry(origin, statement_id)? else {
+        return Ok(());
+    };
+    if let Some(received) = stored_summary(state, &entry) {
+        let key = (received.origin, received.summary.assessment_id);
+        held.withdraw(key, received.summary.version);
+    }
+    Ok(())
+}
+
+/// What the overview needs of the inbox's summaries, kept as they come:
+/// per assessment, not per statement, so that a page view and the memory
+/// held cost what the node's assessments number. A situation's history
+/// reads its summaries through the store's index by situation.
 #[derive(Debug, Clone, Default, PartialEq)]
 pub(in crate::federation) struct Held {
-    /// Every summary by `(origin, statement id)`, each with whether it was
-    /// retracted.
-    pub(in crate::federation) all: BTreeMap<(String, String), (ReceivedSummary, bool)>,
     /// The richest summary of each `(origin, assessment)`, retracted or not.
     richest: BTreeMap<(String, String), ReceivedSummary>,
     /// The highest retracted version of each `(origin, assessment)`.
     withdrawn: BTreeMap<(String, String), u32>,
-    /// The `(origin, statement id)`s of each situation's summaries, by
-    /// situation key.
-    situations: BTreeMap<String, BTreeSet<(String, String)>>,
 }
 
 impl Held {
@@ -246,38 +275,8 @@ impl Held {
             self.withdraw(key.clone(), received.summary.version);
         }
         if self.richest.get(&key).is_none_or(|held| richer(&received, held)) {
-            self.richest.insert(key, received.clone());
+            self.richest.insert(key, received);
         }
-        let id = (received.origin.clone(), received.statement_id.clone());
-        self.situations
-            .entry(received.situation_id())
-            .or_default()
-            .insert(id.clone());
-        self.all.insert(id, (received, retracted));
-    }
-
-    /// The summaries of situation `situation_id`, each with whether it was
-    /// retracted.
-    pub(in crate::federation) fn of_situation(
-        &self,
-        situation_id: &str,
-    ) -> impl Iterator<Item = &(ReceivedSummary, bool)> {
-        self.situations
-            .get(situation_id)
-            .into_iter()
-            .flatten()
-            .filter_map(|id| self.all.get(id))
-    }
-
-    fn mark_retracted(&mut self, origin: &str, statement_id: &str) {
-        let id = (origin.to_owned(), statement_id.to_owned());
-        let Some((received, retracted)) = self.all.get_mut(&id) else {
-            return;
-        };
-        *retracted = true;
-        let key = (received.origin.clone(), received.summary.assessment_id.clone());
-        let version = received.summary.version;
-        self.withdraw(key, version);
     }
 
     fn withdraw(&mut self, key: (String, String), version: u32) {

@@ -4,7 +4,7 @@
 //! peers is listed too, described as its latest summary describes it.
 //!
 //! Situations are matched by key. Peers never receive admin-2 p-codes, so
-//! their keys stop at admin-1 (`received::situation_key`): a local situation
+//! their keys stop at admin-1 (`SharedSituation::key`): a local situation
 //! keyed down to admin-2 (`XAA/XA01/XA0101`) gets no shared summaries, which
 //! are listed under the admin-1 situation (`XAA/XA01`) instead.
 

@@ -179,22 +179,7 @@ impl SituationSpec {
     /// The canonical situation key: countries (sorted) joined by `+`, then
     /// `/` and the admin-1 p-codes, then `/` and the admin-2 p-codes.
     pub fn key(&self) -> String {
-        let join = |codes: &[String]| {
-            let mut sorted: Vec<&str> = codes.iter().map(String::as_str).collect();
-            sorted.sort_unstable();
-            sorted.dedup();
-            sorted.join("+")
-        };
-        let mut key = join(&self.countries);
-        if !self.admin1.is_empty() {
-            key.push('/');
-            key.push_str(&join(&self.admin1));
-        }
-        if !self.admin2.is_empty() {
-            key.push('/');
-            key.push_str(&join(&self.admin2));
-        }
-        key
+        area_key(&self.countries, &self.admin1, &self.admin2)
     }
 
     /// Regional bodies any of the situation's countries belongs to on `date`.
@@ -244,4 +229,24 @@ pub(crate) fn check_text(field: &str, text: &str, min: usize, max: usize) -> Res
         ));
     }
     Ok(())
+}
+
+/// A situation key from its area: countries (sorted, each once) joined by
+/// `+`, then `/` and the admin-1 p-codes likewise, then `/` and the
+/// admin-2 p-codes; a level left empty adds nothing.
+pub fn area_key(countries: &[String], admin1: &[String], admin2: &[String]) -> String {
+    let join = |codes: &[String]| {
+        let mut sorted: Vec<&str> = codes.iter().map(String::as_str).collect();
+        sorted.sort_unstable();
+        sorted.dedup();
+        sorted.join("+")
+    };
+    let mut key = join(countries);
+    for level in [admin1, admin2] {
+        if !level.is_empty() {
+            key.push('/');
+            key.push_str(&join(level));
+        }
+    }
+    key
 }

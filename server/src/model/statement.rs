@@ -10,7 +10,7 @@ use std::str::FromStr;
 use crate::model::assessment::{Confidence, FactorLevel, OverallRisk, Trend};
 use crate::model::marking::Tlp;
 use crate::model::shared_warning::{SharedWarning, WarningResponse};
-use crate::model::situation::{Crime, ProtectedGroup};
+use crate::model::situation::{Crime, ProtectedGroup, area_key};
 
 /// Anything an organisation says to others. Signed by its origin; never
 /// edited: a later statement supersedes or retracts it.
@@ -93,6 +93,14 @@ pub struct SharedSituation {
     pub regional_bodies: Vec<String>,
     pub crimes_at_risk: BTreeSet<Crime>,
     pub protected_groups: Vec<ProtectedGroup>,
+}
+
+impl SharedSituation {
+    /// The situation key, as `SituationSpec::key` makes it: countries
+    /// (sorted) joined by `+`, then `/` and the admin-1 p-codes.
+    pub fn key(&self) -> String {
+        area_key(&self.countries, &self.admin1, &[])
+    }
 }
 
 /// One risk factor's level; the indicators only when they were disclosed.

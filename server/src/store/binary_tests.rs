@@ -163,13 +163,14 @@ fn a_damaged_record_is_an_error_that_says_what_is_wrong() {
 }
 
 #[tokio::test]
-async fn a_version_1_store_opens_upgraded_with_its_json_entries() {
+async fn a_version_1_store_opens_upgraded_with_its_json_entries_and_an_index_to_complete() {
     let dir = tempfile::tempdir().unwrap();
     let inbox = inbox_entry();
     let outbox = outbox_entry();
     {
         // A store as a version 1 build left it.
         let store = Store::open(dir.path()).unwrap();
+        store.forget_summary_index().unwrap();
         let db = &store.db;
         db.insert("schema_version", &1u32.to_be_bytes()).unwrap();
         let key = inbox_key(&inbox.origin, &inbox.statement_id);
@@ -189,6 +190,10 @@ async fn a_version_1_store_opens_upgraded_with_its_json_entries() {
     );
     assert_eq!(store.inbox().unwrap(), [inbox]);
     assert_eq!(store.outbox_after(0, 10).unwrap(), [(1, outbox)]);
+    assert!(
+        !store.summary_index_complete().unwrap(),
+        "its summaries are indexed by the first whole read of the inbox"
+    );
 
     // New entries are written in the binary layout, beside the old ones.
     let seqs = store.append_outbox(&[outbox_entry()], &[], || {}).await.unwrap();

@@ -1,7 +1,8 @@
 //! Group commit of inbound deliveries: a run of deliveries from one peer,
 //! each already checked, applied in one sled transaction (inbox entries,
 //! forwarded outbox entries, retraction marks, quarantine records, refusals,
-//! their audit entries, the arrival log and the peer's cursor) followed by
+//! their audit entries, the arrival log, the index of summaries by situation
+//! and the peer's cursor) followed by
 //! one flush. A crash before the flush loses the whole batch with its
 //! cursor, so the peer sends it again.
 
@@ -19,6 +20,7 @@ use crate::store::federation::{
     CURSORS, INBOX, LEDGER, NEXT_SEQ, OUTBOX, QUARANTINE, QUEUED, REFUSALS, RETRACTED, abort, inbox_key,
     ledger_key, u64_of,
 };
+use crate::store::summary_index::{SUMMARIES, summary_key};
 use crate::store::{Store, StoreError};
 
 /// The arrival log: every statement stored takes the next sequence number
@@ -72,6 +74,8 @@ struct Encoded<'a> {
     queued: Vec<Vec<u8>>,
     /// Whether the arrival log lists it (a warning or a response).
     logged: bool,
+    /// For an assessment summary: its key in the index by situation.
+    indexed: Option<Vec<u8>>,
 }
 
 impl Store {
@@ -112,12 +116,19 @@ impl Store {
             match item {
                 Inbound::Statement { arrival, forward, .. } => {
                     let entry = arrival.fields();
-                    let logged = matches!(
-                        arrival.verified.value().body,
-                        StatementBody::Warning(_) | StatementBody::Response(_)
-                    );
+                    let body = &arrival.verified.value().body;
+                    let logged = matches!(body, StatementBody::Warning(_) | StatementBody::Response(_));
+                    let indexed = match body {
+                        StatementBody::AssessmentSummary(summary) => Some(summary_key(
+                            &summary.situation.key(),
+                            entry.origin,
+                            entry.statement_id,
+                        )),
+                        _ => None,
+                    };
                     encoded.push(Some(Encoded {
                         logged,
+                        indexed,
                         key: inbox_key(entry.origin, entry.statement_id),
                         value: entry.encode(),
                         forward: forward.map(|f| arrival.outbox_fields(f).encode()),
@@ -138,7 +149,7 @@ impl Store {
         }
         let names = [
             INBOX, CURSORS, QUARANTINE, OUTBOX, "meta", RETRACTED, REFUSALS, AUDIT, AUDIT_HEAD, ARRIVALS,
-            LEDGER,
+            LEDGER, SUMMARIES,
         ];
         let trees = names.map(|t| self.db.open_tree(t));
         let [
@@ -153,6 +164,7 @@ impl Store {
             heads,
             arrivals,
             ledger,
+            summaries,
         ] = trees;
         let now = Utc::now();
         let (applied, head_before, head_after, queued) = (
@@ -167,6 +179,7 @@ impl Store {
             &heads?,
             &arrivals?,
             &ledger?,
+            &summaries?,
         )
             .transaction(
                 |(
@@ -181,6 +194,7 @@ impl Store {
                     heads,
                     arrivals,
                     ledger,
+                    summaries,
                 )| {
                     let mut applied = Vec::with_capacity(batch.len());
                     let mut chain = Chain::start(heads)?;
@@ -206,6 +220,9 @@ impl Store {
                                         for key in &e.queued {
                                             ledger.insert(key.as_slice(), QUEUED)?;
                                         }
+                                    }
+                                    if let Some(key) = &e.indexed {
+                                        summaries.insert(key.as_slice(), &[])?;
                                     }
                                     let next = next_of(meta, NEXT_ARRIVAL)?;
                                     if e.logged {

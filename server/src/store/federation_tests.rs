@@ -56,7 +56,7 @@ pub(super) fn incoming_receipt(id: &str, hash: u8) -> Verified<Statement> {
     incoming_with(id, hash, StatementBody::Response(receipt))
 }
 
-fn incoming_with(id: &str, hash: u8, body: StatementBody) -> Verified<Statement> {
+pub(super) fn incoming_with(id: &str, hash: u8, body: StatementBody) -> Verified<Statement> {
     let statement = Statement {
         id: id.into(),
         origin: "xaa".into(),
@@ -77,7 +77,7 @@ fn incoming_with(id: &str, hash: u8, body: StatementBody) -> Verified<Statement>
     )
 }
 
-fn arrival<'a>(verified: &'a Verified<Statement>, from: &'a str) -> Arrival<'a> {
+pub(super) fn arrival<'a>(verified: &'a Verified<Statement>, from: &'a str) -> Arrival<'a> {
     Arrival {
         verified,
         relays: Box::leak(vec![vec![7]].into_boxed_slice()),

@@ -15,6 +15,7 @@ mod federation_batch;
 mod projection;
 mod schema;
 mod subscriptions;
+mod summary_index;
 mod warnings;
 mod web_sessions;
 
@@ -103,6 +104,7 @@ impl Store {
         };
         // What is there when the store opens is what survived.
         store.outbox_durable_to(store.outbox_head()?);
+        store.start_summary_index()?;
         Ok(store)
     }
 

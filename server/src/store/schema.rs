@@ -12,7 +12,13 @@ use crate::store::StoreError;
 /// open as they are: their JSON entries are still read. The number goes
 /// up so that a build that knows only version 1 refuses the store instead
 /// of failing on its first binary entry.
-pub const SCHEMA_VERSION: u32 = 2;
+///
+/// 3: received assessment summaries indexed by situation
+/// (`summary_index.rs`). Older stores open with the index marked
+/// incomplete; the first read of the whole inbox completes it. The number
+/// goes up so that a build without the index refuses the store instead of
+/// storing summaries it leaves out of it.
+pub const SCHEMA_VERSION: u32 = 3;
 
 /// The oldest version this code reads, and so upgrades by writing its own.
 const OLDEST_READ: u32 = 1;

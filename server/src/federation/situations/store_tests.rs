@@ -9,9 +9,12 @@ use std::sync::Arc;
 use super::tests::{reference, shared};
 use super::*;
 use crate::federation::directory::Directory;
+use crate::federation::envelope::open_bytes;
 use crate::federation::envelope::seal;
 use crate::federation::inbound::{Received, receive_batch};
-use crate::federation::received::{Held, ReceivedSummary, inbox_summaries, read_inbox_summaries};
+use crate::federation::received::{
+    ReceivedSummary, inbox_summaries, read_inbox_summaries, received_history, summaries_of_situation,
+};
 use crate::model::assessment::OverallRisk;
 use crate::model::caller::Role;
 use crate::model::marking::Tlp;
@@ -272,25 +275,21 @@ async fn a_copy_brought_forward_is_what_reading_the_inbox_gives() {
         let held = inbox_summaries(&node.state).unwrap();
         let read = read_inbox_summaries(&node.state).unwrap();
         assert_eq!(*held, read, "after {id}");
-        assert_eq!(held.standing(), standing_among_unretracted(&held), "after {id}");
-        let of_xaa: Vec<_> = held
-            .all
-            .values()
-            .filter(|(r, _)| r.situation_id() == "XAA")
-            .collect();
-        assert_eq!(held.of_situation("XAA").collect::<Vec<_>>(), of_xaa);
-        assert_eq!(held.of_situation("XBB").count(), 0);
+        let of_xaa = summaries_of_situation(&node.state, "XAA").unwrap();
+        let indexed: BTreeSet<String> = of_xaa.iter().map(|(r, _)| r.statement_id.clone()).collect();
+        assert_eq!(indexed, summaries_in_inbox(&node), "after {id}");
+        assert_eq!(held.standing(), standing_among_unretracted(&of_xaa), "after {id}");
+        assert!(summaries_of_situation(&node.state, "XBB").unwrap().is_empty());
     }
-    // Five summaries held, two of them retracted; read whole once per
+    // Six summaries stored, three of them retracted; read whole once per
     // comparison above and once at the start.
-    let held = inbox_summaries(&node.state).unwrap();
-    let retracted: Vec<&str> = held
-        .all
-        .values()
+    let every = summaries_of_situation(&node.state, "XAA").unwrap();
+    let retracted: Vec<&str> = every
+        .iter()
         .filter(|(_, retracted)| *retracted)
         .map(|(r, _)| r.statement_id.as_str())
         .collect();
-    assert_eq!(held.all.len(), 6);
+    assert_eq!(every.len(), 6);
     assert_eq!(
         retracted,
         ["ecowas:e1:v1:share", "xaa:x1:v2:share", "xaa:x2:v1:share"]
@@ -302,6 +301,68 @@ async fn a_copy_brought_forward_is_what_reading_the_inbox_gives() {
             "XAA".to_owned(),
             vec![("ecowas".to_owned(), 2), ("xaa".to_owned(), 3)]
         )]
+    );
+}
+
+#[tokio::test]
+async fn a_situations_history_reads_its_own_summaries_through_the_index() {
+    let node = un_hq();
+    let arrivals = [
+        (
+            "xaa",
+            "xaa:x1:v1:share",
+            summary("xaa", "x1", 1, OverallRisk::High),
+        ),
+        (
+            "xaa",
+            "xaa:x1:v2:share",
+            summary("xaa", "x1", 2, OverallRisk::VeryHigh),
+        ),
+        (
+            "ecowas",
+            "ecowas:e1:v1:share",
+            summary("ecowas", "e1", 1, OverallRisk::Low),
+        ),
+        ("xaa", "xaa:x1:v2:retraction", retraction(&["xaa:x1:v2:share"])),
+    ];
+    for (origin, id, body) in arrivals {
+        node.receive(origin, id, body).await;
+    }
+    let other =
+        StatementBody::AssessmentSummary(shared("xaa", "x9", 1, (&["XBB"], &[]), OverallRisk::High, 1));
+    node.receive("xaa", "xaa:x9:v1:share", other).await;
+    let history = |node: &Node| -> Vec<(String, String, u32)> {
+        received_history(&node.state, "XAA")
+            .unwrap()
+            .into_iter()
+            .map(|r| (r.origin, r.summary.assessment_id, r.summary.version))
+            .collect()
+    };
+    // Every version but the retracted one; nothing of XBB; no whole read.
+    let expected = [
+        ("ecowas".to_owned(), "e1".to_owned(), 1),
+        ("xaa".to_owned(), "x1".to_owned(), 1),
+    ];
+    assert_eq!(history(&node), expected);
+    assert_eq!(node.inbox_reads(), 0);
+    // The overview's copy is read once; the history does not need it.
+    node.listed(&focal_point());
+    assert_eq!(node.inbox_reads(), 1);
+
+    // A store from before the index: the first history reads the inbox
+    // whole once, even with a copy at hand, completing the index, and
+    // gives the same answer.
+    node.state.store.forget_summary_index().unwrap();
+    assert!(!node.state.store.summary_index_complete().unwrap());
+    assert_eq!(history(&node), expected);
+    assert!(node.state.store.summary_index_complete().unwrap());
+    assert_eq!(node.inbox_reads(), 2);
+    assert_eq!(history(&node), expected);
+    node.listed(&focal_point());
+    assert_eq!(
+        node.inbox_reads(),
+        2,
+        "the copy read to complete the index is kept"
     );
 }
 
@@ -325,13 +386,26 @@ async fn shared_summaries_need_what_situations_need() {
     assert!(alone.is_empty());
 }
 
+/// The ids of the assessment summaries in the inbox, read the plain way.
+fn summaries_in_inbox(node: &Node) -> BTreeSet<String> {
+    node.state
+        .store
+        .inbox()
+        .unwrap()
+        .iter()
+        .map(|entry| open_bytes(&entry.envelope, &node.state.directory, usize::MAX).unwrap())
+        .filter(|verified| matches!(verified.value().body, StatementBody::AssessmentSummary(_)))
+        .map(|verified| verified.value().id.clone())
+        .collect()
+}
+
 /// The latest summary of each assessment worked out the plain way: the
 /// richest of the unretracted ones, unless a version as recent was
 /// retracted.
-fn standing_among_unretracted(held: &Held) -> Vec<ReceivedSummary> {
+fn standing_among_unretracted(every: &[(ReceivedSummary, bool)]) -> Vec<ReceivedSummary> {
     let mut latest: BTreeMap<(String, String), ReceivedSummary> = BTreeMap::new();
     let mut withdrawn: BTreeMap<(String, String), u32> = BTreeMap::new();
-    for (candidate, retracted) in held.all.values() {
+    for (candidate, retracted) in every {
         let key = (candidate.origin.clone(), candidate.summary.assessment_id.clone());
         if *retracted {
             let highest = withdrawn.entry(key).or_default();
