@@ -151,7 +151,19 @@ pub fn open_bytes(
     let envelope = pb::Envelope::decode(bytes).map_err(|e| VerifyError::MalformedEnvelope {
         message: e.to_string(),
     })?;
-    open_checked(&envelope, bytes.to_vec(), directory, &Proven::none())
+    open_decoded(&envelope, bytes, directory, &Proven::none())
+}
+
+/// Verifies `envelope`, decoded from `bytes` (as stored), taking the
+/// signatures in `proven` as verified; the bytes are kept exactly as given.
+/// No size limit: the caller stored them.
+pub fn open_decoded(
+    envelope: &pb::Envelope,
+    bytes: &[u8],
+    directory: &Directory,
+    proven: &Proven,
+) -> Result<Verified<Statement>, VerifyError> {
+    open_checked(envelope, bytes.to_vec(), directory, proven)
 }
 
 /// Everything after the size limit, in order: type, signature over the raw

@@ -11,6 +11,7 @@ use prost::Message;
 use std::collections::BTreeSet;
 use tocsin_proto::v1 as pb;
 
+use crate::federation::cores::in_parts;
 use crate::federation::envelope::open_proven;
 use crate::federation::outbound::peer;
 use crate::federation::proven::prove_envelopes;
@@ -174,8 +175,7 @@ pub async fn apply_batch(state: &FederationState, batch: CheckedBatch) -> Result
 }
 
 /// Batches at least this long are checked on all cores at once (verifying
-/// signatures is most of what checking costs); shorter ones, such as a
-/// warning on its own, on this thread without the hand-over.
+/// signatures is most of what checking costs).
 const SPREAD_FROM: usize = 16;
 
 /// Checks each of `deliveries` on its own, in order, splitting a long batch
@@ -186,26 +186,7 @@ fn check_all(
     from: &str,
     deliveries: &[pb::Delivery],
 ) -> Vec<Result<Checked, String>> {
-    let threads = cores();
-    if deliveries.len() < SPREAD_FROM || threads < 2 {
-        return check_part(state, from, deliveries);
-    }
-    let per_thread = deliveries.len().div_ceil(threads);
-    std::thread::scope(|scope| {
-        let mut parts = deliveries.chunks(per_thread);
-        let first = parts.next().unwrap_or_default();
-        let others: Vec<_> = parts
-            .map(|part| scope.spawn(move || check_part(state, from, part)))
-            .collect();
-        let mut checked = check_part(state, from, first);
-        for other in others {
-            match other.join() {
-                Ok(part) => checked.extend(part),
-                Err(panic) => std::panic::resume_unwind(panic),
-            }
-        }
-        checked
-    })
+    in_parts(deliveries, SPREAD_FROM, |part| check_part(state, from, part))
 }
 
 /// Checks each of `deliveries` on its own, their envelope signatures first
@@ -215,17 +196,12 @@ fn check_part(
     from: &str,
     deliveries: &[pb::Delivery],
 ) -> Vec<Result<Checked, String>> {
-    let proven = prove_envelopes(deliveries, &state.directory, state.max_message_bytes);
+    let envelopes = deliveries.iter().filter_map(|d| d.envelope.as_ref());
+    let proven = prove_envelopes(envelopes, &state.directory, state.max_message_bytes);
     deliveries
         .iter()
         .map(|d| check(state, from, d, &proven))
         .collect()
-}
-
-/// The cores this process may use, read once.
-fn cores() -> usize {
-    static CORES: std::sync::OnceLock<usize> = std::sync::OnceLock::new();
-    *CORES.get_or_init(|| std::thread::available_parallelism().map_or(1, std::num::NonZero::get))
 }
 
 /// The audit entry for a stored or quarantined statement from `from`

@@ -6,6 +6,7 @@
 //! it: only a [`Verified`] statement leaves this module.
 
 pub mod admin;
+mod cores;
 pub mod cursor;
 pub mod directory;
 pub mod envelope;

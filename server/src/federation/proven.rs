@@ -17,25 +17,23 @@ use crate::model::signing::pae;
 /// goes straight to the single check).
 const BATCH_FROM: usize = 4;
 
-/// Checks at once the signatures by known keys on the envelopes of
-/// `deliveries`.
-pub(super) fn prove_envelopes(
-    deliveries: &[pb::Delivery],
+/// Checks at once the signatures by known keys on `envelopes` (those of
+/// deliveries that arrived together, or of statements read from the inbox).
+pub(super) fn prove_envelopes<'a>(
+    envelopes: impl Iterator<Item = &'a pb::Envelope>,
     directory: &Directory,
     max_bytes: usize,
 ) -> Proven {
-    if deliveries.len() < BATCH_FROM {
-        return Proven::none();
-    }
-    let envelopes: Vec<&pb::Envelope> = deliveries
-        .iter()
-        .filter_map(|d| d.envelope.as_ref())
+    let envelopes: Vec<&pb::Envelope> = envelopes
         .filter(|e| {
             e.payload_type == PAYLOAD_TYPE
                 && e.signatures.len() <= MAX_SIGNATURES
                 && e.encoded_len() <= max_bytes
         })
         .collect();
+    if envelopes.len() < BATCH_FROM {
+        return Proven::none();
+    }
     let messages: Vec<Vec<u8>> = envelopes.iter().map(|e| pae(PAYLOAD_TYPE, &e.payload)).collect();
     let checks: Vec<SignatureCheck<'_>> = envelopes
         .iter()

@@ -11,7 +11,9 @@ use std::collections::{BTreeMap, BTreeSet};
 use std::sync::{Arc, Mutex, PoisonError};
 use tocsin_proto::v1 as pb;
 
-use crate::federation::envelope::open_bytes;
+use crate::federation::cores::in_parts;
+use crate::federation::envelope::{open_bytes, open_decoded};
+use crate::federation::proven::prove_envelopes;
 use crate::federation::state::FederationState;
 use crate::model::statement::{SharedAssessment, Statement, StatementBody};
 use crate::store::{BatchWritten, InboxEntry, StoreError};
@@ -145,24 +147,60 @@ pub(in crate::federation) fn read_inbox_summaries(state: &FederationState) -> Re
     let complete = state.store.summary_index_complete()?;
     let mut indexed = Vec::new();
     let mut out = Held::default();
-    state.store.for_each_inbox_entry(|entry| {
-        let Some(summary) = stored_summary(state, &entry) else {
-            return Ok(());
-        };
-        if !complete {
-            indexed.push((
-                summary.situation_id(),
-                summary.origin.clone(),
-                summary.statement_id.clone(),
-            ));
+    let mut take_in = |entries: &[InboxEntry]| -> Result<(), StoreError> {
+        for summary in verified_summaries(state, entries).into_iter().flatten() {
+            if !complete {
+                indexed.push((
+                    summary.situation_id(),
+                    summary.origin.clone(),
+                    summary.statement_id.clone(),
+                ));
+            }
+            hold(state, &mut out, summary)?;
         }
-        hold(state, &mut out, summary)
+        Ok(())
+    };
+    let mut chunk = Vec::with_capacity(READ_CHUNK);
+    state.store.for_each_inbox_entry(|entry| {
+        chunk.push(entry);
+        if chunk.len() == READ_CHUNK {
+            take_in(&chunk)?;
+            chunk.clear();
+        }
+        Ok(())
     })?;
+    take_in(&chunk)?;
     if !complete {
         state.store.complete_summary_index(&indexed)?;
     }
     Ok(out)
 }
+
+/// How many inbox entries the whole read verifies at once.
+const READ_CHUNK: usize = 4096;
+
+/// The assessment summaries among `entries`, in order (`None` for any other
+/// statement, or one that does not verify): their signatures checked in
+/// batches, on all cores.
+fn verified_summaries(state: &FederationState, entries: &[InboxEntry]) -> Vec<Option<ReceivedSummary>> {
+    in_parts(entries, SPREAD_FROM, |part| {
+        let envelopes: Vec<Option<pb::Envelope>> = part
+            .iter()
+            .map(|entry| pb::Envelope::decode(entry.envelope.as_slice()).ok())
+            .collect();
+        let proven = prove_envelopes(envelopes.iter().flatten(), &state.directory, usize::MAX);
+        part.iter()
+            .zip(&envelopes)
+            .map(|(entry, envelope)| {
+                let verified = open_decoded(envelope.as_ref()?, &entry.envelope, &state.directory, &proven);
+                received_summary(state, verified.ok()?.value(), relays_of(entry), entry.received_at)
+            })
+            .collect()
+    })
+}
+
+/// Inbox reads at least this long are verified on all cores at once.
+const SPREAD_FROM: usize = 64;
 
 /// Adds `received` to `held`, marked as the store marks it (its
 /// retraction may have come before it).

@@ -510,3 +510,13 @@ impl Store {
         Ok(next)
     }
 }
+
+#[cfg(test)]
+impl Store {
+    /// Overwrites a stored inbox entry, as damage on disk would.
+    pub(crate) fn overwrite_inbox_entry(&self, entry: &InboxEntry) -> Result<(), StoreError> {
+        let key = inbox_key(&entry.origin, &entry.statement_id);
+        self.tree(INBOX)?.insert(key, encode_record(entry))?;
+        Ok(())
+    }
+}

@@ -23,6 +23,7 @@ use crate::model::statement::{Audience, Retraction, Statement, StatementBody};
 use crate::policy::AccessPolicy;
 use crate::policy::sharing::SharingPolicy;
 use crate::store::{Applied, Store};
+use prost::Message;
 use tocsin_proto::v1 as pb;
 
 fn key(org: &str) -> NodeKey {
@@ -364,6 +365,52 @@ async fn a_situations_history_reads_its_own_summaries_through_the_index() {
         2,
         "the copy read to complete the index is kept"
     );
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn the_whole_read_verifies_every_summary_and_leaves_out_one_damaged_on_disk() {
+    let node = un_hq();
+    let count = 300;
+    let deliveries: Vec<pb::Delivery> = (0..count)
+        .map(|i| {
+            let statement = Statement {
+                id: format!("xaa:a{i}:v1:share"),
+                origin: "xaa".into(),
+                issued_at: Utc::now(),
+                audience: Audience {
+                    recipients: BTreeSet::from(["un-hq".to_owned()]),
+                    hop_limit: 2,
+                },
+                tlp: Tlp::Green,
+                body: summary("xaa", &format!("a{i}"), 1, OverallRisk::High),
+            };
+            pb::Delivery {
+                envelope: Some(seal(&statement, &key("xaa"))),
+                relays: Vec::new(),
+                cursor: vec![1],
+            }
+        })
+        .collect();
+    receive_batch(&node.state, "xaa", deliveries).await.unwrap();
+    let read = read_inbox_summaries(&node.state).unwrap();
+    assert_eq!(read.standing().len(), count);
+
+    // One signature damaged on disk: that summary alone is left out, the
+    // batch it was checked in notwithstanding.
+    let mut damaged = node
+        .state
+        .store
+        .inbox_entry("xaa", "xaa:a7:v1:share")
+        .unwrap()
+        .unwrap();
+    let mut envelope = pb::Envelope::decode(damaged.envelope.as_slice()).unwrap();
+    envelope.signatures[0].sig[0] ^= 1;
+    damaged.envelope = envelope.encode_to_vec();
+    node.state.store.overwrite_inbox_entry(&damaged).unwrap();
+    let read = read_inbox_summaries(&node.state).unwrap();
+    let standing = read.standing();
+    assert_eq!(standing.len(), count - 1);
+    assert!(standing.iter().all(|r| r.statement_id != "xaa:a7:v1:share"));
 }
 
 #[tokio::test]
