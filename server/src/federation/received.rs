@@ -127,11 +127,26 @@ pub(in crate::federation) fn inbox_summaries(state: &FederationState) -> Result<
 }
 
 /// Reads the inbox whole and keeps what the views need, as of `generation`
-/// (the arrival log's head, read before).
+/// (the arrival log's head, read before), unless a read that finished
+/// while this one waited its turn left a copy as recent and the index
+/// complete.
 fn read_and_keep(state: &FederationState, generation: u64) -> Result<Summaries, StoreError> {
+    let cache = &state.received_cache;
+    let _one_at_a_time = cache.reading.lock().unwrap_or_else(PoisonError::into_inner);
+    if let Some(held) = cache.get(generation)
+        && state.store.summary_index_complete()?
+    {
+        return Ok(held);
+    }
     let read = Arc::new(read_inbox_summaries(state)?);
-    state.received_cache.put(generation, read.clone());
+    cache.put(generation, read.clone());
     Ok(read)
+}
+
+/// Reads the views' copy now if there is none: at start, so that the
+/// first page view does not wait for it.
+pub fn warm(state: &FederationState) -> Result<(), StoreError> {
+    inbox_summaries(state).map(drop)
 }
 
 /// What `inbox_summaries` reads when its copy is out of date: the whole
@@ -348,6 +363,9 @@ pub(in crate::federation) type Summaries = Arc<Held>;
 #[derive(Debug, Default)]
 pub struct ReceivedCache {
     held: Mutex<Option<(u64, Summaries)>>,
+    /// Held by a whole read, so that two do not run at once (a view that
+    /// comes while the node reads its copy at start waits for that copy).
+    reading: Mutex<()>,
     /// How many times the inbox was read whole.
     #[cfg(test)]
     pub(crate) reads: std::sync::atomic::AtomicUsize,

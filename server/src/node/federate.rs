@@ -16,6 +16,7 @@ use crate::config::FederationSection;
 use crate::federation::directory::Directory;
 use crate::federation::keys::load_node_key;
 use crate::federation::projector;
+use crate::federation::received;
 use crate::federation::serve::FederationApi;
 use crate::federation::sharing_files::load_sharing;
 use crate::federation::state::FederationState;
@@ -153,6 +154,14 @@ pub(super) async fn start(
             stopped.clone(),
         )));
     }
+    // Read now what the overview needs of the inbox, rather than when the
+    // first person opens a page (the store's reads are blocking).
+    let warming = state.clone();
+    tokio::task::spawn_blocking(move || {
+        if let Err(e) = received::warm(&warming) {
+            tracing::warn!(error = %e, "received summaries will be read by the first view");
+        }
+    });
     tracing::info!(%addr, epoch, peers = ?config.subscribe, "federation serving");
     Ok(Federating {
         addr,

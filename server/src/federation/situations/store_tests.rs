@@ -13,7 +13,7 @@ use crate::federation::envelope::open_bytes;
 use crate::federation::envelope::seal;
 use crate::federation::inbound::{Received, receive_batch};
 use crate::federation::received::{
-    ReceivedSummary, inbox_summaries, read_inbox_summaries, received_history, summaries_of_situation,
+    ReceivedSummary, inbox_summaries, read_inbox_summaries, received_history, summaries_of_situation, warm,
 };
 use crate::model::assessment::OverallRisk;
 use crate::model::caller::Role;
@@ -411,6 +411,27 @@ async fn the_whole_read_verifies_every_summary_and_leaves_out_one_damaged_on_dis
     let standing = read.standing();
     assert_eq!(standing.len(), count - 1);
     assert!(standing.iter().all(|r| r.statement_id != "xaa:a7:v1:share"));
+}
+
+#[tokio::test]
+async fn a_node_warmed_at_start_answers_its_first_view_from_the_copy() {
+    let node = un_hq();
+    node.receive(
+        "xaa",
+        "xaa:x1:v1:share",
+        summary("xaa", "x1", 1, OverallRisk::High),
+    )
+    .await;
+    warm(&node.state).unwrap();
+    assert_eq!(node.inbox_reads(), 1);
+    warm(&node.state).unwrap();
+    let listed = node.listed(&focal_point());
+    assert_eq!(listed, [("XAA".to_owned(), vec![("xaa".to_owned(), 1)])]);
+    assert_eq!(
+        node.inbox_reads(),
+        1,
+        "neither a second warming nor the view read again"
+    );
 }
 
 #[tokio::test]
