@@ -76,8 +76,8 @@ pub fn received_history(
 }
 
 /// Every summary of situation `situation_id` in the inbox, read through
-/// the index by situation (completed first if need be), each verified
-/// again and with whether its origin retracted it.
+/// the index by situation (completed first if need be), verified again
+/// (in batches) and each with whether its origin retracted it.
 pub(in crate::federation) fn summaries_of_situation(
     state: &FederationState,
     situation_id: &str,
@@ -85,15 +85,17 @@ pub(in crate::federation) fn summaries_of_situation(
     if !state.store.summary_index_complete()? {
         read_and_keep(state, state.store.arrivals_head()?)?;
     }
-    let mut found = Vec::new();
+    let mut entries = Vec::new();
     for (origin, id) in state.store.summaries_of(situation_id)? {
-        let Some(entry) = state.store.inbox_entry(&origin, &id)? else {
-            continue;
-        };
-        if let Some(summary) = stored_summary(state, &entry) {
-            let retracted = state.store.retracted_by(&origin, &id)?.is_some();
-            found.push((summary, retracted));
-        }
+        entries.extend(state.store.inbox_entry(&origin, &id)?);
+    }
+    let mut found = Vec::with_capacity(entries.len());
+    for summary in verified_summaries(state, &entries).into_iter().flatten() {
+        let retracted = state
+            .store
+            .retracted_by(&summary.origin, &summary.statement_id)?
+            .is_some();
+        found.push((summary, retracted));
     }
     Ok(found)
 }
