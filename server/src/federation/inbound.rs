@@ -341,16 +341,23 @@ fn forward_to(
     if !statement.tlp.may_relay() || hops >= statement.audience.hop_limit {
         return None;
     }
-    let facts = facts_of(state, statement);
-    let sharing = state.sharing();
-    let recipients: BTreeSet<String> = statement
+    let mut others = statement
         .audience
         .recipients
         .iter()
         .filter(|p| *p != &state.org && *p != &statement.origin && p.as_str() != from)
+        .peekable();
+    // Most statements are addressed to this node alone: nothing to decide.
+    others.peek()?;
+    let owed = owed_to(statement);
+    let (mut facts, sharing) = (None, state.sharing());
+    let recipients: BTreeSet<String> = others
         .filter(|p| {
-            owed_to(statement).contains(p.as_str())
-                || peer(&state.directory, p).is_some_and(|peer| sharing.policy.decide(&peer, &facts).relay)
+            owed.contains(p.as_str())
+                || peer(&state.directory, p).is_some_and(|peer| {
+                    let facts = facts.get_or_insert_with(|| facts_of(state, statement));
+                    sharing.policy.decide(&peer, facts).relay
+                })
         })
         .cloned()
         .collect();
