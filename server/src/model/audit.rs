@@ -130,7 +130,13 @@ impl AuditEvent {
 
     /// The actor of a federation event from `org`.
     pub fn peer(kind: AuditKind, org: &str) -> Self {
-        Self::new(kind, &format!("peer:{org}"), org)
+        Self {
+            kind,
+            actor: format!("peer:{org}"),
+            organisation: org.to_owned(),
+            subject: String::new(),
+            detail: String::new(),
+        }
     }
 
     pub fn subject(mut self, subject: impl Into<String>) -> Self {
@@ -140,15 +146,21 @@ impl AuditEvent {
 
     /// Sets the detail: one line, control characters replaced by spaces,
     /// cut at `MAX_DETAIL_CHARS` characters.
-    pub fn detail(mut self, detail: impl AsRef<str>) -> Self {
-        let line: String = detail
-            .as_ref()
-            .trim()
-            .chars()
-            .map(|c| if c.is_control() { ' ' } else { c })
-            .take(MAX_DETAIL_CHARS)
-            .collect();
-        self.detail = line;
+    pub fn detail(mut self, detail: impl Into<String>) -> Self {
+        let detail = detail.into();
+        let clean = detail.trim().len() == detail.len()
+            && !detail.chars().any(char::is_control)
+            && detail.chars().nth(MAX_DETAIL_CHARS).is_none();
+        self.detail = if clean {
+            detail
+        } else {
+            detail
+                .trim()
+                .chars()
+                .map(|c| if c.is_control() { ' ' } else { c })
+                .take(MAX_DETAIL_CHARS)
+                .collect()
+        };
         self
     }
 }
@@ -218,10 +230,15 @@ impl AuditEntry {
     /// The canonical encoding of every field but `hash` (see the module doc).
     pub fn canonical(&self) -> Vec<u8> {
         let mut out = Vec::with_capacity(256);
-        field(&mut out, DOMAIN);
-        out.extend_from_slice(&self.seq.to_be_bytes());
-        out.extend_from_slice(&self.at.timestamp().to_be_bytes());
-        out.extend_from_slice(&self.at.timestamp_subsec_nanos().to_be_bytes());
+        self.write_canonical(&mut out);
+        out
+    }
+
+    fn write_canonical(&self, out: &mut impl CanonicalOut) {
+        field(out, DOMAIN);
+        out.put(&self.seq.to_be_bytes());
+        out.put(&self.at.timestamp().to_be_bytes());
+        out.put(&self.at.timestamp_subsec_nanos().to_be_bytes());
         for text in [
             self.actor.as_str(),
             &self.organisation,
@@ -230,20 +247,38 @@ impl AuditEntry {
             &self.detail,
             &self.prev_hash,
         ] {
-            field(&mut out, text);
+            field(out, text);
         }
-        out
     }
 
     /// SHA-256 of the canonical encoding, in lower-case hex.
     pub fn computed_hash(&self) -> String {
-        hex(&Sha256::digest(self.canonical()))
+        let mut hasher = Sha256::new();
+        self.write_canonical(&mut hasher);
+        hex(&hasher.finalize())
     }
 }
 
-fn field(out: &mut Vec<u8>, text: &str) {
-    out.extend_from_slice(&(text.len() as u64).to_be_bytes());
-    out.extend_from_slice(text.as_bytes());
+fn field(out: &mut impl CanonicalOut, text: &str) {
+    out.put(&(text.len() as u64).to_be_bytes());
+    out.put(text.as_bytes());
+}
+
+/// Where the canonical encoding goes: bytes, or straight into a hash.
+trait CanonicalOut {
+    fn put(&mut self, bytes: &[u8]);
+}
+
+impl CanonicalOut for Vec<u8> {
+    fn put(&mut self, bytes: &[u8]) {
+        self.extend_from_slice(bytes);
+    }
+}
+
+impl CanonicalOut for Sha256 {
+    fn put(&mut self, bytes: &[u8]) {
+        self.update(bytes);
+    }
 }
 
 /// Which entries a query wants; empty or `None` fields match everything.

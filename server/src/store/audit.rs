@@ -8,7 +8,7 @@ use sled::Transactional;
 use sled::transaction::{ConflictableTransactionError, TransactionalTree};
 
 use crate::model::audit::{AuditEntry, AuditEvent, AuditFilter, AuditReport, ChainCheck, ChainHead};
-use crate::store::codec::{decode, encode};
+use crate::store::codec::{decode, encode, encode_sized};
 use crate::store::federation::abort;
 use crate::store::{Store, StoreError};
 
@@ -116,7 +116,8 @@ impl Chain {
 
     pub(super) fn append(&mut self, audits: &TransactionalTree, event: AuditEvent) -> TxResult<AuditEntry> {
         let entry = AuditEntry::after(&self.head, event, Utc::now());
-        let value = encode(AUDIT, &entry).map_err(ConflictableTransactionError::Abort)?;
+        let value =
+            encode_sized(AUDIT, &entry, entry_size(&entry)).map_err(ConflictableTransactionError::Abort)?;
         audits.insert(&entry.seq.to_be_bytes(), value)?;
         self.head = entry.head();
         self.moved = true;
@@ -130,4 +131,11 @@ impl Chain {
         }
         Ok(())
     }
+}
+
+/// About how long an entry's JSON is: its texts and the field names, times
+/// and hashes around them (escapes aside).
+fn entry_size(entry: &AuditEntry) -> usize {
+    const FRAME: usize = 256;
+    FRAME + entry.actor.len() + entry.organisation.len() + entry.subject.len() + entry.detail.len()
 }

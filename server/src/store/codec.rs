@@ -12,6 +12,21 @@ pub(super) fn encode<T: Serialize>(tree: &'static str, value: &T) -> Result<Vec<
     })
 }
 
+/// [`encode`] into room for about `size` bytes, for records written often
+/// whose size is known beforehand (no growing on the way).
+pub(super) fn encode_sized<T: Serialize>(
+    tree: &'static str,
+    value: &T,
+    size: usize,
+) -> Result<Vec<u8>, StoreError> {
+    let mut out = Vec::with_capacity(size);
+    serde_json::to_writer(&mut out, value).map_err(|e| StoreError::Encode {
+        tree,
+        reason: e.to_string(),
+    })?;
+    Ok(out)
+}
+
 pub(super) fn decode<T: DeserializeOwned>(
     tree: &'static str,
     key: &[u8],

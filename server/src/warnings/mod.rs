@@ -209,7 +209,7 @@ impl Warnings {
         kind: AuditKind,
         actor: &str,
         warning: &crate::model::warning::Warning,
-        detail: impl AsRef<str>,
+        detail: impl Into<String>,
     ) -> AuditEvent {
         AuditEvent::new(kind, actor, &self.org)
             .subject(format!("{}/{}", warning.sender, warning.id))

@@ -55,6 +55,9 @@ fn the_canonical_encoding_is_length_prefixed_and_fixed() {
     let bytes = entry.canonical();
     assert_eq!(&bytes[..8], &(DOMAIN.len() as u64).to_be_bytes());
     assert_eq!(&bytes[8..8 + DOMAIN.len()], DOMAIN.as_bytes());
+    // The hash is taken over exactly these bytes.
+    let digest = <sha2::Sha256 as sha2::Digest>::digest(&bytes);
+    assert_eq!(entry.hash, crate::model::hex::hex(&digest));
     // Moving a character from one field to the next changes the hash.
     let mut moved = entry.clone();
     moved.actor = "user-".into();
@@ -74,6 +77,11 @@ fn detail_is_one_short_line() {
     assert_eq!(event.detail, "a b  c");
     let long = AuditEvent::new(AuditKind::SignIn, "", "xaa").detail("é".repeat(900));
     assert_eq!(long.detail.chars().count(), MAX_DETAIL_CHARS);
+    let padded = AuditEvent::new(AuditKind::SignIn, "", "xaa").detail("  stored \n");
+    assert_eq!(padded.detail, "stored");
+    let full = "é".repeat(MAX_DETAIL_CHARS);
+    let kept = AuditEvent::new(AuditKind::SignIn, "", "xaa").detail(full.clone());
+    assert_eq!(kept.detail, full, "a clean line at the limit is kept whole");
 }
 
 #[test]
