@@ -123,8 +123,6 @@ pub async fn apply_batch(state: &FederationState, batch: CheckedBatch) -> Result
             .filter_map(|(c, applied)| match c {
                 Ok(c) if *applied == Applied::Stored => Some(received::Stored {
                     statement: c.verified.value(),
-                    relays: &c.relays,
-                    received_at: now,
                     retracts: &c.retracts,
                 }),
                 _ => None,

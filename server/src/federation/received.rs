@@ -40,7 +40,14 @@ impl ReceivedSummary {
 /// The latest received, unretracted summary of each origin's assessments,
 /// ordered by origin then assessment id.
 pub fn received_summaries(state: &FederationState) -> Result<Vec<ReceivedSummary>, StoreError> {
-    Ok(inbox_summaries(state)?.standing())
+    let mut entries = Vec::new();
+    for (origin, id) in inbox_summaries(state)?.standing() {
+        entries.extend(state.store.inbox_entry(origin, id)?);
+    }
+    Ok(verified_summaries(state, &entries)
+        .into_iter()
+        .flatten()
+        .collect())
 }
 
 /// Every received, unretracted version of every summary of situation
@@ -173,7 +180,14 @@ pub(in crate::federation) fn read_inbox_summaries(state: &FederationState) -> Re
                     summary.statement_id.clone(),
                 ));
             }
-            hold(state, &mut out, summary)?;
+            hold(
+                state,
+                &mut out,
+                &summary.origin,
+                &summary.summary,
+                summary.issued_at,
+                &summary.statement_id,
+            )?;
         }
         Ok(())
     };
@@ -219,14 +233,28 @@ fn verified_summaries(state: &FederationState, entries: &[InboxEntry]) -> Vec<Op
 /// Inbox reads at least this long are verified on all cores at once.
 const SPREAD_FROM: usize = 64;
 
-/// Adds `received` to `held`, marked as the store marks it (its
-/// retraction may have come before it).
-fn hold(state: &FederationState, held: &mut Held, received: ReceivedSummary) -> Result<(), StoreError> {
-    let retracted = state
-        .store
-        .retracted_by(&received.origin, &received.statement_id)?
-        .is_some();
-    held.insert(received, retracted);
+/// Adds summary `statement_id` of `origin` to `held`, marked as the store
+/// marks it (its retraction may have come before it).
+fn hold(
+    state: &FederationState,
+    held: &mut Held,
+    origin: &str,
+    summary: &SharedAssessment,
+    issued_at: DateTime<Utc>,
+    statement_id: &str,
+) -> Result<(), StoreError> {
+    let retracted = state.store.retracted_by(origin, statement_id)?.is_some();
+    let rank = Rank {
+        version: summary.version,
+        disclosed: summary.disclosed.len(),
+        issued_at,
+        statement_id: statement_id.to_owned(),
+    };
+    held.insert(
+        (origin.to_owned(), summary.assessment_id.clone()),
+        rank,
+        retracted,
+    );
     Ok(())
 }
 
@@ -256,9 +284,6 @@ fn received_summary(
 /// A statement a batch write just stored, as it was verified on arrival.
 pub(crate) struct Stored<'a> {
     pub statement: &'a Statement,
-    /// Encoded relay attestations, verified on arrival.
-    pub relays: &'a [Vec<u8>],
-    pub received_at: DateTime<Utc>,
     /// For a retraction: the `(origin, statement id)`s it withdrew.
     pub retracts: &'a [(String, String)],
 }
@@ -280,9 +305,16 @@ pub(crate) fn note_stored<'a>(
         .received_cache
         .advance(written.head_before, written.head_after, |held| {
             for one in stored {
-                let relays = relay_names(one.relays);
-                if let Some(received) = received_summary(state, one.statement, relays, one.received_at) {
-                    hold(state, held, received)?;
+                let statement = one.statement;
+                if let StatementBody::AssessmentSummary(summary) = &statement.body {
+                    hold(
+                        state,
+                        held,
+                        &statement.origin,
+                        summary,
+                        statement.issued_at,
+                        &statement.id,
+                    )?;
                 }
                 for (origin, id) in one.retracts {
                     mark_retracted(state, held, origin, id)?;
@@ -312,25 +344,37 @@ fn mark_retracted(
 }
 
 /// What the overview needs of the inbox's summaries, kept as they come:
-/// per assessment, not per statement, so that a page view and the memory
-/// held cost what the node's assessments number. A situation's history
-/// reads its summaries through the store's index by situation.
+/// per assessment, not per statement, and only which summary stands and
+/// how it ranks, not the summary itself (a view reads and verifies the
+/// standing ones from the inbox), so that the memory held costs some
+/// 200 bytes an assessment. A situation's history reads its summaries
+/// through the store's index by situation.
 #[derive(Debug, Clone, Default, PartialEq)]
 pub(in crate::federation) struct Held {
     /// The richest summary of each `(origin, assessment)`, retracted or not.
-    richest: BTreeMap<(String, String), ReceivedSummary>,
+    richest: BTreeMap<(String, String), Rank>,
     /// The highest retracted version of each `(origin, assessment)`.
     withdrawn: BTreeMap<(String, String), u32>,
 }
 
+/// How a summary ranks among those of its assessment (as `richer` ranks
+/// them): a later version, else more disclosed, else issued later, else
+/// the greater statement id.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord)]
+struct Rank {
+    version: u32,
+    disclosed: usize,
+    issued_at: DateTime<Utc>,
+    statement_id: String,
+}
+
 impl Held {
-    fn insert(&mut self, received: ReceivedSummary, retracted: bool) {
-        let key = (received.origin.clone(), received.summary.assessment_id.clone());
+    fn insert(&mut self, key: (String, String), rank: Rank, retracted: bool) {
         if retracted {
-            self.withdraw(key.clone(), received.summary.version);
+            self.withdraw(key.clone(), rank.version);
         }
-        if self.richest.get(&key).is_none_or(|held| richer(&received, held)) {
-            self.richest.insert(key, received);
+        if self.richest.get(&key).is_none_or(|held| rank > *held) {
+            self.richest.insert(key, rank);
         }
     }
 
@@ -343,11 +387,12 @@ impl Held {
     /// was retracted. A retracted summary may be the richest held, but then
     /// its version hides every summary it could have been preferred to, so
     /// this is what choosing among the unretracted ones alone would give.
-    pub(in crate::federation) fn standing(&self) -> Vec<ReceivedSummary> {
+    /// Each as `(origin, statement id)`, ordered by origin then assessment.
+    pub(in crate::federation) fn standing(&self) -> Vec<(&str, &str)> {
         self.richest
             .iter()
-            .filter(|(key, held)| self.withdrawn.get(*key).is_none_or(|v| held.summary.version > *v))
-            .map(|(_, held)| held.clone())
+            .filter(|(key, held)| self.withdrawn.get(*key).is_none_or(|v| held.version > *v))
+            .map(|((origin, _), held)| (origin.as_str(), held.statement_id.as_str()))
             .collect()
     }
 }
