@@ -8,7 +8,7 @@
 use chrono::{DateTime, Utc};
 use prost::Message;
 use std::collections::{BTreeMap, BTreeSet};
-use std::sync::{Arc, Mutex, PoisonError};
+use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
 use tocsin_proto::v1 as pb;
 
 use crate::federation::cores::in_parts;
@@ -90,7 +90,7 @@ pub(in crate::federation) fn summaries_of_situation(
     situation_id: &str,
 ) -> Result<Vec<(ReceivedSummary, bool)>, StoreError> {
     if !state.store.summary_index_complete()? {
-        read_and_keep(state, state.store.arrivals_head()?)?;
+        read_and_keep(state)?;
     }
     let mut entries = Vec::new();
     for (origin, id) in state.store.summaries_of(situation_id)? {
@@ -128,28 +128,31 @@ fn history_order(r: &ReceivedSummary) -> (&str, DateTime<Utc>, &str, u32) {
 /// What the views keep of the inbox's summaries: the richest of each
 /// assessment and its highest retracted version.
 pub(in crate::federation) fn inbox_summaries(state: &FederationState) -> Result<Summaries, StoreError> {
-    let generation = state.store.arrivals_head()?;
-    if let Some(held) = state.received_cache.get(generation) {
-        return Ok(held);
+    match state.received_cache.held() {
+        Some(held) => Ok(held),
+        None => read_and_keep(state),
     }
-    read_and_keep(state, generation)
 }
 
-/// Reads the inbox whole and keeps what the views need, as of `generation`
-/// (the arrival log's head, read before), unless a read that finished
-/// while this one waited its turn left a copy as recent and the index
-/// complete.
-fn read_and_keep(state: &FederationState, generation: u64) -> Result<Summaries, StoreError> {
+/// Reads the inbox whole and keeps what the views need, taking in the
+/// writes made while it read; unless a read that finished while this one
+/// waited its turn left a copy and the index complete.
+fn read_and_keep(state: &FederationState) -> Result<Summaries, StoreError> {
     let cache = &state.received_cache;
     let _one_at_a_time = cache.reading.lock().unwrap_or_else(PoisonError::into_inner);
-    if let Some(held) = cache.get(generation)
+    if let Some(held) = cache.held()
         && state.store.summary_index_complete()?
     {
         return Ok(held);
     }
-    let read = Arc::new(read_inbox_summaries(state)?);
-    cache.put(generation, read.clone());
-    Ok(read)
+    cache.start_read();
+    match read_inbox_summaries(state) {
+        Ok(read) => Ok(cache.finish_read(read)),
+        Err(e) => {
+            cache.abandon_read();
+            Err(e)
+        }
+    }
 }
 
 /// Reads the views' copy now if there is none: at start, so that the
@@ -180,14 +183,13 @@ pub(in crate::federation) fn read_inbox_summaries(state: &FederationState) -> Re
                     summary.statement_id.clone(),
                 ));
             }
-            hold(
+            out.apply(held_summary(
                 state,
-                &mut out,
                 &summary.origin,
                 &summary.summary,
                 summary.issued_at,
                 &summary.statement_id,
-            )?;
+            )?);
         }
         Ok(())
     };
@@ -233,29 +235,27 @@ fn verified_summaries(state: &FederationState, entries: &[InboxEntry]) -> Vec<Op
 /// Inbox reads at least this long are verified on all cores at once.
 const SPREAD_FROM: usize = 64;
 
-/// Adds summary `statement_id` of `origin` to `held`, marked as the store
-/// marks it (its retraction may have come before it).
-fn hold(
+/// The change that summary `statement_id` of `origin` makes to the copy,
+/// marked retracted as the store marks it (its retraction may have come
+/// before it).
+fn held_summary(
     state: &FederationState,
-    held: &mut Held,
     origin: &str,
     summary: &SharedAssessment,
     issued_at: DateTime<Utc>,
     statement_id: &str,
-) -> Result<(), StoreError> {
+) -> Result<Change, StoreError> {
     let retracted = state.store.retracted_by(origin, statement_id)?.is_some();
-    let rank = Rank {
-        version: summary.version,
-        disclosed: summary.disclosed.len(),
-        issued_at,
-        statement_id: statement_id.to_owned(),
-    };
-    held.insert(
-        (origin.to_owned(), summary.assessment_id.clone()),
-        rank,
+    Ok(Change::Hold {
+        key: (origin.to_owned(), summary.assessment_id.clone()),
+        rank: Rank {
+            version: summary.version,
+            disclosed: summary.disclosed.len(),
+            issued_at,
+            statement_id: statement_id.to_owned(),
+        },
         retracted,
-    );
-    Ok(())
+    })
 }
 
 /// `statement` as the views hold it, if it is an assessment summary.
@@ -289,58 +289,87 @@ pub(crate) struct Stored<'a> {
 }
 
 /// Brings the held copy of the inbox's summaries up to date with a batch
-/// write, from the statements it stored (already verified): the views then
-/// need neither read the inbox nor verify anything again. When the copy
-/// was not read at the head just before the write (another write came
-/// between, or there is no copy), it is left for the next view to read.
+/// write, from the statements it stored (already verified, the write
+/// made): the views then need neither read the inbox nor verify anything
+/// again. With no copy and no read under way there is nothing to keep up.
+/// If the changes cannot be worked out, the copy is dropped, and the next
+/// view reads the inbox.
 pub(crate) fn note_stored<'a>(
     state: &FederationState,
     written: &BatchWritten,
     stored: impl IntoIterator<Item = Stored<'a>>,
 ) -> Result<(), StoreError> {
-    if written.head_before == written.head_after {
+    let cache = &state.received_cache;
+    if written.head_before == written.head_after || !cache.kept() {
         return Ok(());
     }
-    state
-        .received_cache
-        .advance(written.head_before, written.head_after, |held| {
-            for one in stored {
-                let statement = one.statement;
-                if let StatementBody::AssessmentSummary(summary) = &statement.body {
-                    hold(
-                        state,
-                        held,
-                        &statement.origin,
-                        summary,
-                        statement.issued_at,
-                        &statement.id,
-                    )?;
-                }
-                for (origin, id) in one.retracts {
-                    mark_retracted(state, held, origin, id)?;
-                }
-            }
+    match changes_of(state, stored) {
+        Ok(changes) => {
+            cache.take_in(changes);
             Ok(())
-        })
+        }
+        Err(e) => {
+            cache.drop_copy();
+            Err(e)
+        }
+    }
+}
+
+/// The changes `stored` make to the copy.
+fn changes_of<'a>(
+    state: &FederationState,
+    stored: impl IntoIterator<Item = Stored<'a>>,
+) -> Result<Vec<Change>, StoreError> {
+    let mut changes = Vec::new();
+    for one in stored {
+        let statement = one.statement;
+        if let StatementBody::AssessmentSummary(summary) = &statement.body {
+            changes.push(held_summary(
+                state,
+                &statement.origin,
+                summary,
+                statement.issued_at,
+                &statement.id,
+            )?);
+        }
+        for (origin, id) in one.retracts {
+            changes.extend(withdrawal(state, origin, id)?);
+        }
+    }
+    Ok(changes)
 }
 
 /// A retraction of `statement_id` of `origin` was stored: if that summary
 /// is in the inbox, its version is withdrawn (if not, it is marked
 /// retracted when it comes).
-fn mark_retracted(
+fn withdrawal(
     state: &FederationState,
-    held: &mut Held,
     origin: &str,
     statement_id: &str,
-) -> Result<(), StoreError> {
+) -> Result<Option<Change>, StoreError> {
     let Some(entry) = state.store.inbox_entry(origin, statement_id)? else {
-        return Ok(());
+        return Ok(None);
     };
-    if let Some(received) = stored_summary(state, &entry) {
-        let key = (received.origin, received.summary.assessment_id);
-        held.withdraw(key, received.summary.version);
-    }
-    Ok(())
+    Ok(stored_summary(state, &entry).map(|received| Change::Withdraw {
+        key: (received.origin, received.summary.assessment_id),
+        version: received.summary.version,
+    }))
+}
+
+/// One change a stored statement makes to the copy. Applying changes in
+/// any order, or twice, gives the same copy: concurrent writes may take
+/// theirs in out of order, and a whole read may see a write whose change
+/// it is also given.
+#[derive(Debug, Clone)]
+enum Change {
+    /// A summary stored, and whether it is retracted.
+    Hold {
+        key: (String, String),
+        rank: Rank,
+        retracted: bool,
+    },
+    /// A version of an assessment withdrawn.
+    Withdraw { key: (String, String), version: u32 },
 }
 
 /// What the overview needs of the inbox's summaries, kept as they come:
@@ -369,12 +398,17 @@ struct Rank {
 }
 
 impl Held {
-    fn insert(&mut self, key: (String, String), rank: Rank, retracted: bool) {
-        if retracted {
-            self.withdraw(key.clone(), rank.version);
-        }
-        if self.richest.get(&key).is_none_or(|held| rank > *held) {
-            self.richest.insert(key, rank);
+    fn apply(&mut self, change: Change) {
+        match change {
+            Change::Hold { key, rank, retracted } => {
+                if retracted {
+                    self.withdraw(key.clone(), rank.version);
+                }
+                if self.richest.get(&key).is_none_or(|held| rank > *held) {
+                    self.richest.insert(key, rank);
+                }
+            }
+            Change::Withdraw { key, version } => self.withdraw(key, version),
         }
     }
 
@@ -399,17 +433,15 @@ impl Held {
 
 pub(in crate::federation) type Summaries = Arc<Held>;
 
-/// The summaries of the inbox with the arrival log's head they are up to
-/// date with: read whole from the inbox (verifying every statement again)
-/// only when there is no copy at the current head; each batch write brings
-/// the copy forward itself (`note_stored`). The head moves in the
-/// transaction that stores a statement or a retraction, so a copy is never
-/// older than the head it is filed under. It may be newer (a read raced a
-/// write), and bringing it forward again is harmless: the same statement
-/// stored twice is the same entry, and a retraction marked twice is marked.
+/// The views' copy of the inbox's summaries: read whole from the inbox
+/// (verifying every statement again) only when there is none; each batch
+/// write brings it forward itself (`note_stored`). A write made while a
+/// whole read runs hands its changes to the read too, which takes them in
+/// before it keeps its copy, so that no write is missed whichever of the
+/// two sees it first.
 #[derive(Debug, Default)]
 pub struct ReceivedCache {
-    held: Mutex<Option<(u64, Summaries)>>,
+    copy: Mutex<Copy>,
     /// Held by a whole read, so that two do not run at once (a view that
     /// comes while the node reads its copy at start waits for that copy).
     reading: Mutex<()>,
@@ -418,53 +450,83 @@ pub struct ReceivedCache {
     pub(crate) reads: std::sync::atomic::AtomicUsize,
 }
 
+#[derive(Debug, Default)]
+struct Copy {
+    held: Option<Summaries>,
+    /// While a whole read runs: the changes of the writes made meanwhile,
+    /// or `None` if one of them could not be worked out.
+    during_read: Option<Option<Vec<Change>>>,
+}
+
 impl ReceivedCache {
-    fn get(&self, generation: u64) -> Option<Summaries> {
-        let held = self.held.lock().unwrap_or_else(PoisonError::into_inner);
-        held.as_ref()
-            .filter(|(g, _)| *g == generation)
-            .map(|(_, v)| v.clone())
+    fn lock(&self) -> MutexGuard<'_, Copy> {
+        self.copy.lock().unwrap_or_else(PoisonError::into_inner)
     }
 
-    /// The arrival log head the held copy is up to date with.
+    fn held(&self) -> Option<Summaries> {
+        self.lock().held.clone()
+    }
+
+    /// Whether there is a copy, or one being read, to keep up to date.
+    fn kept(&self) -> bool {
+        let copy = self.lock();
+        copy.held.is_some() || copy.during_read.is_some()
+    }
+
+    /// Whether a copy is held.
     #[cfg(test)]
-    pub(crate) fn generation(&self) -> Option<u64> {
-        let held = self.held.lock().unwrap_or_else(PoisonError::into_inner);
-        held.as_ref().map(|(g, _)| *g)
+    pub(crate) fn is_held(&self) -> bool {
+        self.lock().held.is_some()
     }
 
-    /// Keeps `summaries`, read at `generation`, unless the copy held is as
-    /// recent.
-    fn put(&self, generation: u64, summaries: Summaries) {
-        let mut held = self.held.lock().unwrap_or_else(PoisonError::into_inner);
-        if held.as_ref().is_none_or(|(g, _)| *g < generation) {
-            *held = Some((generation, summaries));
+    /// Takes in the changes of one write: into the copy, and into the read
+    /// under way. The copy is cloned first only if a view is reading it at
+    /// that moment.
+    fn take_in(&self, changes: Vec<Change>) {
+        let mut copy = self.lock();
+        if let Some(Some(pending)) = &mut copy.during_read {
+            pending.extend(changes.iter().cloned());
+        }
+        if let Some(held) = &mut copy.held {
+            let held = Arc::make_mut(held);
+            for change in changes {
+                held.apply(change);
+            }
+        }
+    }
+
+    /// A write whose changes could not be worked out: the copy is dropped,
+    /// and a read under way will not be kept.
+    fn drop_copy(&self) {
+        let mut copy = self.lock();
+        copy.held = None;
+        if let Some(pending) = &mut copy.during_read {
+            *pending = None;
         }
     }
 
-    /// Applies `update` to the held copy if it is up to date with `before`,
-    /// and files it under `after`; a failed update drops the copy. The
-    /// copy is cloned first only if a view is reading it at that moment.
-    fn advance(
-        &self,
-        before: u64,
-        after: u64,
-        update: impl FnOnce(&mut Held) -> Result<(), StoreError>,
-    ) -> Result<(), StoreError> {
-        let mut held = self.held.lock().unwrap_or_else(PoisonError::into_inner);
-        let Some((generation, summaries)) = held.as_mut().filter(|(g, _)| *g == before) else {
-            return Ok(());
-        };
-        match update(Arc::make_mut(summaries)) {
-            Ok(()) => {
-                *generation = after;
-                Ok(())
-            }
-            Err(e) => {
-                *held = None;
-                Err(e)
-            }
+    pub(in crate::federation) fn start_read(&self) {
+        self.lock().during_read = Some(Some(Vec::new()));
+    }
+
+    /// Takes the changes made during the read into `read` and keeps it,
+    /// unless one of them was lost; returns it either way.
+    pub(in crate::federation) fn finish_read(&self, mut read: Held) -> Summaries {
+        let mut copy = self.lock();
+        let pending = copy.during_read.take().flatten();
+        let kept = pending.is_some();
+        for change in pending.into_iter().flatten() {
+            read.apply(change);
         }
+        let read = Arc::new(read);
+        if kept {
+            copy.held = Some(read.clone());
+        }
+        read
+    }
+
+    fn abandon_read(&self) {
+        self.lock().during_read = None;
     }
 }
 
@@ -505,3 +567,7 @@ fn relay_names(relays: &[Vec<u8>]) -> Vec<String> {
         })
         .collect()
 }
+
+#[cfg(test)]
+#[path = "received_tests.rs"]
+mod tests;

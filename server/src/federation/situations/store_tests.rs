@@ -179,11 +179,11 @@ async fn received_summaries_join_the_situations_until_retracted() {
     )
     .await;
     let both = vec![("ecowas".to_owned(), 1), ("xaa".to_owned(), 1)];
-    assert_eq!(node.state.received_cache.generation(), None);
+    assert!(!node.state.received_cache.is_held());
     assert_eq!(node.listed(&fp), [("XAA".to_owned(), both.clone())]);
-    // Read once, kept until the next arrival (each change below is seen).
-    let head = node.state.store.arrivals_head().unwrap();
-    assert_eq!(node.state.received_cache.generation(), Some(head));
+    // Read once, kept and brought forward by each arrival (each change
+    // below is seen).
+    assert!(node.state.received_cache.is_held());
     let one = situation(&node.assessments, Some(&node.state), &fp, "XAA").unwrap();
     assert_eq!(one.shared[1].path, ["xaa", "un-hq"]);
     assert!(one.situation.latest_published.is_none());
@@ -219,8 +219,7 @@ async fn received_summaries_join_the_situations_until_retracted() {
     assert!(matches!(err, ServiceError::NotFound { .. }), "{err}");
     // Each arrival brought the copy forward: the inbox was read once.
     assert_eq!(node.inbox_reads(), 1);
-    let head = node.state.store.arrivals_head().unwrap();
-    assert_eq!(node.state.received_cache.generation(), Some(head));
+    assert!(node.state.received_cache.is_held());
 }
 
 #[tokio::test]
@@ -434,6 +433,41 @@ async fn a_node_warmed_at_start_answers_its_first_view_from_the_copy() {
         1,
         "neither a second warming nor the view read again"
     );
+}
+
+#[tokio::test]
+async fn a_write_made_while_the_inbox_is_read_whole_is_not_missed() {
+    let node = un_hq();
+    node.receive(
+        "xaa",
+        "xaa:x1:v1:share",
+        summary("xaa", "x1", 1, OverallRisk::High),
+    )
+    .await;
+    // A whole read that ends before a write it did not see; the write is
+    // made while the read is still under way.
+    let cache = &node.state.received_cache;
+    cache.start_read();
+    let read = read_inbox_summaries(&node.state).unwrap();
+    node.receive(
+        "ecowas",
+        "ecowas:e1:v1:share",
+        summary("ecowas", "e1", 1, OverallRisk::Low),
+    )
+    .await;
+    node.receive("xaa", "xaa:x1:v1:retraction", retraction(&["xaa:x1:v1:share"]))
+        .await;
+    assert_eq!(read.standing(), [("xaa", "xaa:x1:v1:share")]);
+    let kept = cache.finish_read(read);
+    assert_eq!(kept.standing(), [("ecowas", "ecowas:e1:v1:share")]);
+    assert_eq!(*kept, read_inbox_summaries(&node.state).unwrap());
+    // And it is the copy the views use from then on.
+    let reads = node.inbox_reads();
+    assert_eq!(
+        node.listed(&focal_point()),
+        [("XAA".to_owned(), vec![("ecowas".to_owned(), 1)])]
+    );
+    assert_eq!(node.inbox_reads(), reads);
 }
 
 #[tokio::test]
