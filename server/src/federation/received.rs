@@ -50,6 +50,32 @@ pub fn received_summaries(state: &FederationState) -> Result<Vec<ReceivedSummary
         .collect())
 }
 
+/// [`received_summaries`] of situation `situation_id` alone: the standing
+/// summaries among those the index lists under it, so that a situation's
+/// page reads and verifies its own.
+pub fn received_in_situation(
+    state: &FederationState,
+    situation_id: &str,
+) -> Result<Vec<ReceivedSummary>, StoreError> {
+    let held = inbox_summaries(state)?;
+    if !state.store.summary_index_complete()? {
+        read_and_keep(state)?;
+    }
+    let standing: BTreeSet<(&str, &str)> = held.standing().into_iter().collect();
+    let mut entries = Vec::new();
+    for (origin, id) in state.store.summaries_of(situation_id)? {
+        if standing.contains(&(origin.as_str(), id.as_str())) {
+            entries.extend(state.store.inbox_entry(&origin, &id)?);
+        }
+    }
+    let mut found: Vec<ReceivedSummary> = verified_summaries(state, &entries)
+        .into_iter()
+        .flatten()
+        .collect();
+    found.sort_by(|a, b| (&a.origin, &a.summary.assessment_id).cmp(&(&b.origin, &b.summary.assessment_id)));
+    Ok(found)
+}
+
 /// Every received, unretracted version of every summary of situation
 /// `situation_id` (as `SharedSituation::key` makes it): one per origin, assessment
 /// and version, the richest received, ordered by origin, then publication

@@ -12,7 +12,7 @@ use chrono::{DateTime, Utc};
 use std::collections::BTreeMap;
 
 use crate::assessments::{Assessments, ServiceError, SituationView};
-use crate::federation::received::{ReceivedSummary, received_summaries};
+use crate::federation::received::{ReceivedSummary, received_in_situation, received_summaries};
 use crate::federation::state::FederationState;
 use crate::model::caller::Caller;
 use crate::model::geography::M49Region;
@@ -66,10 +66,7 @@ pub fn situation(
         Err(e) => return Err(e),
     };
     let received = match federation {
-        Some(state) => received_summaries(state)?
-            .into_iter()
-            .filter(|r| r.situation_id() == id)
-            .collect(),
+        Some(state) => received_in_situation(state, id)?,
         None => Vec::new(),
     };
     merge(local, received, assessments.reference())

@@ -13,8 +13,8 @@ use crate::federation::envelope::open_bytes;
 use crate::federation::envelope::seal;
 use crate::federation::inbound::{Received, receive_batch};
 use crate::federation::received::{
-    ReceivedSummary, inbox_summaries, read_inbox_summaries, received_history, received_summaries,
-    summaries_of_situation, warm,
+    ReceivedSummary, inbox_summaries, read_inbox_summaries, received_history, received_in_situation,
+    received_summaries, summaries_of_situation, warm,
 };
 use crate::model::assessment::OverallRisk;
 use crate::model::caller::Role;
@@ -347,7 +347,23 @@ async fn a_situations_history_reads_its_own_summaries_through_the_index() {
     ];
     assert_eq!(history(&node), expected);
     assert_eq!(node.inbox_reads(), 0);
-    // The overview's copy is read once; the history does not need it.
+    // A situation's standing summaries are those of the overview in it.
+    let all = received_summaries(&node.state).unwrap();
+    for situation in ["XAA", "XBB", "XCC"] {
+        let in_it: Vec<_> = all
+            .iter()
+            .filter(|r| r.situation_id() == situation)
+            .cloned()
+            .collect();
+        assert_eq!(
+            received_in_situation(&node.state, situation).unwrap(),
+            in_it,
+            "{situation}"
+        );
+    }
+    assert_eq!(received_in_situation(&node.state, "XBB").unwrap().len(), 1);
+    assert_eq!(node.inbox_reads(), 1);
+    // The overview's copy was read once; the history does not need it.
     node.listed(&focal_point());
     assert_eq!(node.inbox_reads(), 1);
 
