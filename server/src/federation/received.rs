@@ -273,12 +273,12 @@ fn held_summary(
 ) -> Result<Change, StoreError> {
     let retracted = state.store.retracted_by(origin, statement_id)?.is_some();
     Ok(Change::Hold {
-        key: (origin.to_owned(), summary.assessment_id.clone()),
+        key: assessment_key(origin, &summary.assessment_id),
         rank: Rank {
             version: summary.version,
-            disclosed: summary.disclosed.len(),
+            disclosed: u32::try_from(summary.disclosed.len()).unwrap_or(u32::MAX),
             issued_at,
-            statement_id: statement_id.to_owned(),
+            statement_id: statement_id.into(),
         },
         retracted,
     })
@@ -377,7 +377,7 @@ fn withdrawal(
         return Ok(None);
     };
     Ok(stored_summary(state, &entry).map(|received| Change::Withdraw {
-        key: (received.origin, received.summary.assessment_id),
+        key: assessment_key(&received.origin, &received.summary.assessment_id),
         version: received.summary.version,
     }))
 }
@@ -390,26 +390,38 @@ fn withdrawal(
 enum Change {
     /// A summary stored, and whether it is retracted.
     Hold {
-        key: (String, String),
+        key: AssessmentKey,
         rank: Rank,
         retracted: bool,
     },
     /// A version of an assessment withdrawn.
-    Withdraw { key: (String, String), version: u32 },
+    Withdraw { key: AssessmentKey, version: u32 },
+}
+
+/// An assessment as the copy names it: its origin, `\0`, its id (ordered
+/// as the pair would be: an organisation id has no `\0`).
+type AssessmentKey = Box<str>;
+
+fn assessment_key(origin: &str, assessment_id: &str) -> AssessmentKey {
+    let mut key = String::with_capacity(origin.len() + 1 + assessment_id.len());
+    key.push_str(origin);
+    key.push('\0');
+    key.push_str(assessment_id);
+    key.into_boxed_str()
 }
 
 /// What the overview needs of the inbox's summaries, kept as they come:
 /// per assessment, not per statement, and only which summary stands and
 /// how it ranks, not the summary itself (a view reads and verifies the
 /// standing ones from the inbox), so that the memory held costs some
-/// 200 bytes an assessment. A situation's history reads its summaries
+/// 150 bytes an assessment. A situation's history reads its summaries
 /// through the store's index by situation.
 #[derive(Debug, Clone, Default, PartialEq)]
 pub(in crate::federation) struct Held {
-    /// The richest summary of each `(origin, assessment)`, retracted or not.
-    richest: BTreeMap<(String, String), Rank>,
-    /// The highest retracted version of each `(origin, assessment)`.
-    withdrawn: BTreeMap<(String, String), u32>,
+    /// The richest summary of each assessment, retracted or not.
+    richest: BTreeMap<AssessmentKey, Rank>,
+    /// The highest retracted version of each assessment that has one.
+    withdrawn: BTreeMap<AssessmentKey, u32>,
 }
 
 /// How a summary ranks among those of its assessment (as `richer` ranks
@@ -418,9 +430,9 @@ pub(in crate::federation) struct Held {
 #[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord)]
 struct Rank {
     version: u32,
-    disclosed: usize,
+    disclosed: u32,
     issued_at: DateTime<Utc>,
-    statement_id: String,
+    statement_id: Box<str>,
 }
 
 impl Held {
@@ -438,7 +450,7 @@ impl Held {
         }
     }
 
-    fn withdraw(&mut self, key: (String, String), version: u32) {
+    fn withdraw(&mut self, key: AssessmentKey, version: u32) {
         let highest = self.withdrawn.entry(key).or_default();
         *highest = (*highest).max(version);
     }
@@ -452,7 +464,10 @@ impl Held {
         self.richest
             .iter()
             .filter(|(key, held)| self.withdrawn.get(*key).is_none_or(|v| held.version > *v))
-            .map(|((origin, _), held)| (origin.as_str(), held.statement_id.as_str()))
+            .map(|(key, held)| {
+                let origin = key.split_once('\0').map_or(&**key, |(origin, _)| origin);
+                (origin, &*held.statement_id)
+            })
             .collect()
     }
 }

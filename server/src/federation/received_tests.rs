@@ -4,10 +4,10 @@
 
 use chrono::{TimeZone, Utc};
 
-use super::{Change, Held, Rank};
+use super::{AssessmentKey, Change, Held, Rank, assessment_key};
 
-fn key(assessment: &str) -> (String, String) {
-    ("xaa".to_owned(), assessment.to_owned())
+fn key(assessment: &str) -> AssessmentKey {
+    assessment_key("xaa", assessment)
 }
 
 fn hold(assessment: &str, version: u32, id: &str, retracted: bool) -> Change {
@@ -17,7 +17,7 @@ fn hold(assessment: &str, version: u32, id: &str, retracted: bool) -> Change {
             version,
             disclosed: 1,
             issued_at: Utc.timestamp_opt(1_700_000_000 + i64::from(version), 0).unwrap(),
-            statement_id: id.to_owned(),
+            statement_id: id.into(),
         },
         retracted,
     }
