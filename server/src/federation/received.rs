@@ -40,14 +40,33 @@ impl ReceivedSummary {
 /// The latest received, unretracted summary of each origin's assessments,
 /// ordered by origin then assessment id.
 pub fn received_summaries(state: &FederationState) -> Result<Vec<ReceivedSummary>, StoreError> {
+    read_back(state, inbox_summaries(state)?.standing())
+}
+
+/// The summaries `(origin, statement id)` names, read from the inbox and
+/// verified in batches, in that order (one gone or that does not verify is
+/// left out).
+fn read_back<'a>(
+    state: &FederationState,
+    ids: impl IntoIterator<Item = (&'a str, &'a str)>,
+) -> Result<Vec<ReceivedSummary>, StoreError> {
     let mut entries = Vec::new();
-    for (origin, id) in inbox_summaries(state)?.standing() {
+    for (origin, id) in ids {
         entries.extend(state.store.inbox_entry(origin, id)?);
     }
     Ok(verified_summaries(state, &entries)
         .into_iter()
         .flatten()
         .collect())
+}
+
+/// Completes the index by situation if the store was written before it:
+/// a whole read of the inbox does.
+fn complete_index(state: &FederationState) -> Result<(), StoreError> {
+    if !state.store.summary_index_complete()? {
+        read_and_keep(state)?;
+    }
+    Ok(())
 }
 
 /// [`received_summaries`] of situation `situation_id` alone: the standing
@@ -58,20 +77,14 @@ pub fn received_in_situation(
     situation_id: &str,
 ) -> Result<Vec<ReceivedSummary>, StoreError> {
     let held = inbox_summaries(state)?;
-    if !state.store.summary_index_complete()? {
-        read_and_keep(state)?;
-    }
+    complete_index(state)?;
     let standing: BTreeSet<(&str, &str)> = held.standing().into_iter().collect();
-    let mut entries = Vec::new();
-    for (origin, id) in state.store.summaries_of(situation_id)? {
-        if standing.contains(&(origin.as_str(), id.as_str())) {
-            entries.extend(state.store.inbox_entry(&origin, &id)?);
-        }
-    }
-    let mut found: Vec<ReceivedSummary> = verified_summaries(state, &entries)
-        .into_iter()
-        .flatten()
-        .collect();
+    let listed = state.store.summaries_of(situation_id)?;
+    let ids = listed
+        .iter()
+        .map(|(origin, id)| (origin.as_str(), id.as_str()))
+        .filter(|pair| standing.contains(pair));
+    let mut found = read_back(state, ids)?;
     found.sort_by(|a, b| (&a.origin, &a.summary.assessment_id).cmp(&(&b.origin, &b.summary.assessment_id)));
     Ok(found)
 }
@@ -115,15 +128,11 @@ pub(in crate::federation) fn summaries_of_situation(
     state: &FederationState,
     situation_id: &str,
 ) -> Result<Vec<(ReceivedSummary, bool)>, StoreError> {
-    if !state.store.summary_index_complete()? {
-        read_and_keep(state)?;
-    }
-    let mut entries = Vec::new();
-    for (origin, id) in state.store.summaries_of(situation_id)? {
-        entries.extend(state.store.inbox_entry(&origin, &id)?);
-    }
-    let mut found = Vec::with_capacity(entries.len());
-    for summary in verified_summaries(state, &entries).into_iter().flatten() {
+    complete_index(state)?;
+    let listed = state.store.summaries_of(situation_id)?;
+    let ids = listed.iter().map(|(origin, id)| (origin.as_str(), id.as_str()));
+    let mut found = Vec::with_capacity(listed.len());
+    for summary in read_back(state, ids)? {
         let retracted = state
             .store
             .retracted_by(&summary.origin, &summary.statement_id)?

@@ -17,16 +17,21 @@ use crate::store::federation::{InboxEntry, OutboxEntry};
 /// The first byte of a record in this layout.
 const FORMAT: u8 = 0x01;
 
-/// A record with a binary layout.
-pub(super) trait BinaryRecord: Sized {
+/// What can be written in the binary layout: a record, or its fields
+/// borrowed from where they are.
+pub(super) trait BinaryLayout {
     /// About how many bytes `write` adds.
     fn size_hint(&self) -> usize;
     fn write(&self, out: &mut Vec<u8>);
+}
+
+/// A record with a binary layout, read back as itself.
+pub(super) trait BinaryRecord: BinaryLayout + Sized {
     fn read(input: &mut Input<'_>) -> Result<Self, String>;
 }
 
 /// `value` in the binary layout.
-pub(super) fn encode_record<T: BinaryRecord>(value: &T) -> Vec<u8> {
+pub(super) fn encode_record<T: BinaryLayout>(value: &T) -> Vec<u8> {
     let mut out = Vec::with_capacity(1 + value.size_hint());
     out.push(FORMAT);
     value.write(&mut out);
@@ -163,16 +168,9 @@ pub(super) struct InboxFields<'a> {
     pub received_at: DateTime<Utc>,
 }
 
-impl InboxFields<'_> {
-    /// The fields in the layout of an `InboxEntry` record.
-    pub(super) fn encode(&self) -> Vec<u8> {
-        let mut out = Vec::with_capacity(1 + self.size());
-        out.push(FORMAT);
-        self.write(&mut out);
-        out
-    }
-
-    fn size(&self) -> usize {
+/// The fields in the layout of an `InboxEntry` record.
+impl BinaryLayout for InboxFields<'_> {
+    fn size_hint(&self) -> usize {
         4 * 5
             + 12
             + self.statement_id.len()
@@ -208,15 +206,17 @@ impl InboxEntry {
     }
 }
 
-impl BinaryRecord for InboxEntry {
+impl BinaryLayout for InboxEntry {
     fn size_hint(&self) -> usize {
-        self.fields().size()
+        self.fields().size_hint()
     }
 
     fn write(&self, out: &mut Vec<u8>) {
         self.fields().write(out);
     }
+}
 
+impl BinaryRecord for InboxEntry {
     fn read(input: &mut Input<'_>) -> Result<Self, String> {
         Ok(Self {
             statement_id: input.text("statement_id")?,
@@ -243,16 +243,9 @@ pub(super) struct OutboxFields<'a> {
     pub retraction: bool,
 }
 
-impl OutboxFields<'_> {
-    /// The fields in the layout of an `OutboxEntry` record.
-    pub(super) fn encode(&self) -> Vec<u8> {
-        let mut out = Vec::with_capacity(1 + self.size());
-        out.push(FORMAT);
-        self.write(&mut out);
-        out
-    }
-
-    fn size(&self) -> usize {
+/// The fields in the layout of an `OutboxEntry` record.
+impl BinaryLayout for OutboxFields<'_> {
+    fn size_hint(&self) -> usize {
         4 * 4
             + 12
             + 8
@@ -294,15 +287,17 @@ impl OutboxEntry {
     }
 }
 
-impl BinaryRecord for OutboxEntry {
+impl BinaryLayout for OutboxEntry {
     fn size_hint(&self) -> usize {
-        self.fields().size()
+        self.fields().size_hint()
     }
 
     fn write(&self, out: &mut Vec<u8>) {
         self.fields().write(out);
     }
+}
 
+impl BinaryRecord for OutboxEntry {
     fn read(input: &mut Input<'_>) -> Result<Self, String> {
         Ok(Self {
             statement_id: input.text("statement_id")?,

@@ -13,7 +13,7 @@ use sled::transaction::{ConflictableTransactionError, TransactionalTree};
 use crate::model::audit::AuditEvent;
 use crate::model::statement::StatementBody;
 use crate::store::audit::{AUDIT, AUDIT_HEAD, Chain};
-use crate::store::binary::{InboxFields, decode_record};
+use crate::store::binary::{InboxFields, decode_record, encode_record};
 use crate::store::codec::encode;
 use crate::store::federation::{Applied, Arrival, Equivocation, Forward, InboxEntry, Refusal};
 use crate::store::federation::{
@@ -130,8 +130,8 @@ impl Store {
                         logged,
                         indexed,
                         key: inbox_key(entry.origin, entry.statement_id),
-                        value: entry.encode(),
-                        forward: forward.map(|f| arrival.outbox_fields(f).encode()),
+                        value: encode_record(&entry),
+                        forward: forward.map(|f| encode_record(&arrival.outbox_fields(f))),
                         queued: forward
                             .iter()
                             .flat_map(|f| f.recipients.iter().map(|p| ledger_key(entry.statement_id, p)))
