@@ -142,8 +142,8 @@ fn keygen(args: &KeygenArgs) -> anyhow::Result<()> {
 }
 
 fn demo(args: &DemoArgs) -> anyhow::Result<()> {
-    let filter = tracing_subscriber::EnvFilter::try_new(&args.log)
-        .with_context(|| format!("`--log`: `{}` is not a valid filter", args.log))?;
+    let filter =
+        log_filter(&args.log).with_context(|| format!("`--log`: `{}` is not a valid filter", args.log))?;
     tracing_subscriber::fmt()
         .with_env_filter(filter)
         .with_writer(std::io::stderr)
@@ -174,7 +174,7 @@ fn run(args: Args) -> anyhow::Result<()> {
 }
 
 fn init_logging(config: &Config) -> anyhow::Result<()> {
-    let filter = tracing_subscriber::EnvFilter::try_new(&config.log.level)
+    let filter = log_filter(&config.log.level)
         .with_context(|| format!("`log.level`: `{}` is not a valid filter", config.log.level))?;
     let builder = tracing_subscriber::fmt()
         .with_env_filter(filter)
@@ -184,6 +184,15 @@ fn init_logging(config: &Config) -> anyhow::Result<()> {
         LogFormat::Json => builder.json().init(),
     }
     Ok(())
+}
+
+/// The filter `text` names, with the store engine's own log lines capped at
+/// `info`: sled writes its debug and trace lines also from thread-local
+/// destructors as threads exit, where the log bridge can no longer run and
+/// the process aborts.
+fn log_filter(text: &str) -> anyhow::Result<tracing_subscriber::EnvFilter> {
+    let filter = tracing_subscriber::EnvFilter::try_new(text)?;
+    Ok(filter.add_directive("sled=info".parse()?))
 }
 
 /// What a person starting the node needs to know, on stdout. A closed
@@ -267,6 +276,30 @@ fn shutdown_signal() -> anyhow::Result<impl std::future::Future<Output = anyhow:
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn the_log_filter_keeps_the_store_engine_at_info_whatever_is_asked() {
+        use tracing::Level;
+        use tracing_subscriber::layer::SubscriberExt;
+        for text in ["trace", "sled=trace,info"] {
+            let subscriber = tracing_subscriber::registry().with(log_filter(text).unwrap());
+            tracing::subscriber::with_default(subscriber, || {
+                assert!(
+                    !tracing::enabled!(target: "sled::pagecache", Level::DEBUG),
+                    "{text}"
+                );
+                assert!(
+                    tracing::enabled!(target: "sled::pagecache", Level::INFO),
+                    "{text}"
+                );
+            });
+        }
+        let subscriber = tracing_subscriber::registry().with(log_filter("trace").unwrap());
+        tracing::subscriber::with_default(subscriber, || {
+            assert!(tracing::enabled!(target: "tocsin_server::federation", Level::TRACE));
+        });
+        assert!(log_filter("[[not a filter").is_err());
+    }
 
     #[test]
     fn running_needs_no_subcommand_and_keygen_takes_its_own_flags() {
